@@ -1,0 +1,93 @@
+# motcua - build, run and test.  See README.md.
+#
+#   make            build bin/motcua
+#   make run        install what is missing, start a local PostgreSQL under var/, serve
+#   make check      install what is missing, run every test (plain and ASan+UBSan builds)
+
+CC      ?= cc
+PKGS     = libmicrohttpd jansson libpq
+WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
+DEFS     = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+OPT     ?= -O2 -g
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIB_SRC  = $(filter-out service/main.c,$(wildcard service/*.c))
+TEST_SRC = $(wildcard tests/*.c)
+SUITES   = $(patsubst tests/check_%.c,%,$(filter-out tests/check_main.c,$(wildcard tests/check_*.c)))
+
+# Two build variants share the sources: release (build/rel) and sanitized (build/san).
+REL_OBJ  = $(patsubst service/%.c,build/rel/%.o,$(LIB_SRC)) build/rel/migrations.o
+SAN_OBJ  = $(patsubst service/%.c,build/san/%.o,$(LIB_SRC)) build/san/migrations.o
+REL_TOBJ = $(patsubst tests/%.c,build/rel/t_%.o,$(TEST_SRC))
+SAN_TOBJ = $(patsubst tests/%.c,build/san/t_%.o,$(TEST_SRC))
+
+.PHONY: all run check deps test-rel test-san clean db-start db-stop
+all: bin/motcua
+
+build/rel/%.o: service/%.c $(wildcard service/*.h) | build/rel
+	$(CC) $(WARN) $(DEFS) $(OPT) $(PKG_CFLAGS) -Iservice -c $< -o $@
+build/san/%.o: service/%.c $(wildcard service/*.h) | build/san
+	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(PKG_CFLAGS) -Iservice -c $< -o $@
+build/rel/t_%.o: tests/%.c build/suites.h $(wildcard service/*.h tests/*.h) | build/rel
+	$(CC) $(WARN) $(DEFS) $(OPT) $(PKG_CFLAGS) -Iservice -Itests -Ibuild -c $< -o $@
+build/san/t_%.o: tests/%.c build/suites.h $(wildcard service/*.h tests/*.h) | build/san
+	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(PKG_CFLAGS) -Iservice -Itests -Ibuild -c $< -o $@
+
+# The migrations are embedded in the binary: sql/NNN_name.sql -> build/migrations.c.
+build/migrations.c: $(sort $(wildcard sql/*.sql)) | build/rel
+	@{ echo '#include "migrations.h"'; echo 'const migration_t MIGRATIONS[] = {'; \
+	  for f in $(sort $(wildcard sql/*.sql)); do b=$$(basename $$f); v=$$(echo $$b | sed 's/_.*//; s/^0*//'); \
+	    printf '{ %d, "%s",\n' $$v $$b; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo '},'; done; \
+	  echo '};'; echo 'const size_t MIGRATIONS_COUNT = sizeof MIGRATIONS / sizeof MIGRATIONS[0];'; } > $@.tmp && mv $@.tmp $@
+build/rel/migrations.o: build/migrations.c service/migrations.h
+	$(CC) $(WARN) $(DEFS) $(OPT) -Iservice -c $< -o $@
+build/san/migrations.o: build/migrations.c service/migrations.h | build/san
+	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) -Iservice -c $< -o $@
+
+build/rel build/san bin:
+	mkdir -p $@
+
+bin/motcua: build/rel/main.o $(REL_OBJ) | bin
+	$(CC) $(OPT) -o $@ $^ $(PKG_LIBS) -lpthread -lm
+
+# The test runner finds its suites from the file names: tests/check_X.c defines make_X_suite().
+build/suites.h: $(wildcard tests/check_*.c) | build/rel
+	@{ for s in $(SUITES); do echo "SUITE($$s)"; done; } > $@.tmp && \
+	  (cmp -s $@.tmp $@ || mv $@.tmp $@); rm -f $@.tmp
+
+build/check_rel: $(REL_TOBJ) $(REL_OBJ)
+	$(CC) $(OPT) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS) -lpthread -lm
+build/check_san: $(SAN_TOBJ) $(SAN_OBJ)
+	$(CC) -O1 -g $(SAN) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS) -lpthread -lm
+
+deps:
+	@deploy/deps.sh
+
+# make check: install what is missing, then run the whole suite twice (plain and
+# sanitized) against a throwaway PostgreSQL cluster in a temp dir (tests/with-pg.sh).
+check: deps
+	$(MAKE) --no-print-directory build/check_rel build/check_san bin/motcua
+	tests/with-pg.sh $(MAKE) --no-print-directory test-rel test-san
+
+test-rel:
+	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-4} build/check_rel
+test-san:
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-10} build/check_san
+
+# make run: a local cluster under var/ unless MOTCUA_DB names a database.
+run: deps
+	$(MAKE) --no-print-directory bin/motcua
+	deploy/run-local.sh
+
+db-start:
+	deploy/devdb.sh start var/pg
+db-stop:
+	deploy/devdb.sh stop var/pg
+
+clean:
+	rm -rf build bin

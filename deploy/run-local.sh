@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# run-local.sh - what `make run` does after building: a PostgreSQL cluster
+# under var/ (unless MOTCUA_DB names a database), the demo data on first
+# start, then `motcua serve` in the foreground. Ctrl-C stops the service and
+# the cluster it started.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin="$root/bin/motcua"
+started_db=0
+if [ -z "${MOTCUA_DB:-}" ]; then
+    MOTCUA_DB=$("$root/deploy/devdb.sh" start "$root/var/pg")
+    started_db=1
+fi
+export MOTCUA_DB
+stop_db() { [ "$started_db" = 1 ] && "$root/deploy/devdb.sh" stop "$root/var/pg" || true; }
+trap stop_db EXIT
+
+"$bin" migrate
+count=$(psql "$MOTCUA_DB" -tAc "SELECT count(*) FROM dossier" 2>/dev/null || echo 0)
+if [ "${count:-0}" = 0 ]; then
+    echo "motcua: loading the demo data set (first start)" >&2
+    "$bin" demo-data --count "${MOTCUA_DEMO_COUNT:-20000}" --seed 1 | "$bin" import --format ndjson - >/dev/null
+fi
+
+listen=${MOTCUA_LISTEN:-127.0.0.1:8080}
+cat >&2 <<TXT
+
+motcua serves on http://$listen  (Ctrl-C stops it)
+  curl -s 'http://$listen/v1/metrics?period=$(date +%Y)&group_by=agency'
+  curl -s -X POST -H 'Content-Type: application/json' http://$listen/v1/dossiers \\
+       -d '[{"code":"DEMO-1","agency_code":"000.00.01.H62","procedure_code":"1.004227","channel":"online","status":"received","received_at":"$(date +%Y-%m-%d)T08:00:00+07:00","due_at":"$(date +%Y-%m-%d)"}]'
+
+TXT
+"$bin" serve &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null; wait $pid; stop_db' INT TERM
+wait $pid || true

@@ -1,0 +1,20 @@
+/*
+ * api.h - the handlers of the HTTP API (spec §7), one file per resource:
+ * api_dossiers.c (ingest and one dossier), api_metrics.c, api_targets.c.
+ * Each fills a response from a request; routing is in http.c.
+ */
+#ifndef MOTCUA_API_H
+#define MOTCUA_API_H
+
+#include "http.h"
+
+void api_ingest(app_t *app, const http_req *req, http_resp *resp);
+void api_dossier_get(app_t *app, const http_req *req, http_resp *resp, const char *code);
+void api_metrics(app_t *app, const http_req *req, http_resp *resp);
+void api_targets_get(app_t *app, const http_req *req, http_resp *resp);
+void api_targets_put(app_t *app, const http_req *req, http_resp *resp);
+
+/* The HTTP status for a db.h failure code (503 when the database is down). */
+void api_db_failure(http_resp *resp, int rc, const char *what);
+
+#endif

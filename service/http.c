@@ -1,0 +1,484 @@
+/*
+ * http.c - libmicrohttpd glue: per-request state, the body limit, routing,
+ * error bodies, the access log and a graceful stop. Everything about HTTP
+ * that is not a handler's business is here.
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "body.h"
+
+struct http_server {
+    struct MHD_Daemon *d;
+    app_t *app;
+    pthread_mutex_t mu;
+    int active;               /* requests between their first call and completion */
+    int port;
+};
+
+/* Per-request state, from the first call of the access handler to completion. */
+typedef struct {
+    http_server *srv;
+    struct timespec start;
+    char *body;
+    size_t len, cap;
+    int rejected;             /* a response was queued before the body was read */
+    int status;
+    char method[16];
+    char path[256];
+} req_state;
+
+/* ---- responses --------------------------------------------------------------- */
+
+static const char *error_code(int status)
+{
+    switch (status) {
+    case 400: return "invalid_parameter";
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 413: return "payload_too_large";
+    case 415: return "unsupported_media_type";
+    case 503: return "unavailable";
+    default: return "internal";
+    }
+}
+
+void resp_take(http_resp *r, int status, const char *content_type, char *body, size_t len)
+{
+    free(r->body);
+    r->status = status;
+    r->content_type = content_type;
+    r->body = body;
+    r->len = len;
+}
+
+void resp_json(http_resp *r, int status, json_t *j)
+{
+    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!s) {
+        static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
+        char *copy = strdup(oom);
+        resp_take(r, 500, "application/json", copy, copy ? strlen(copy) : 0);
+        return;
+    }
+    resp_take(r, status, "application/json", s, strlen(s));
+}
+
+void resp_error_code(http_resp *r, int status, const char *code, const char *msg)
+{
+    resp_json(r, status, json_pack("{s{ssss}}", "error", "code", code, "message", msg));
+}
+
+void resp_error(http_resp *r, int status, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    resp_error_code(r, status, error_code(status), msg);
+}
+
+void resp_unavailable(http_resp *r, const char *what)
+{
+    resp_error(r, 503, "%s", what);
+    r->retry_after = 5;
+}
+
+const char *req_param(const http_req *q, const char *key)
+{
+    const char *v = NULL;
+    for (size_t i = 0; i < q->nparams; i++)
+        if (!strcmp(q->params[i].key, key))
+            v = q->params[i].value;
+    return v;
+}
+
+int req_wants_csv(const http_req *q)
+{
+    const char *f = req_param(q, "format");
+    if (f)
+        return !strcmp(f, "csv");
+    return q->accept && strstr(q->accept, "text/csv") != NULL;
+}
+
+/* ---- routing --------------------------------------------------------------------- */
+
+static void health(app_t *app, const http_req *req, http_resp *resp)
+{
+    (void)app;
+    (void)req;
+    resp_json(resp, 200, json_pack("{ss}", "status", "ok"));
+}
+
+static void ready(app_t *app, const http_req *req, http_resp *resp)
+{
+    (void)req;
+    db_conn *c = db_acquire(app->pool, app->cfg->db_wait_ms);
+    if (!c) {
+        resp_unavailable(resp, "the database does not answer");
+        return;
+    }
+    int rc = db_ping(c);
+    db_release(app->pool, c);
+    if (rc != DB_OK)
+        resp_unavailable(resp, "the database does not answer");
+    else
+        resp_json(resp, 200, json_pack("{ss}", "status", "ready"));
+}
+
+typedef void (*handler_fn)(app_t *, const http_req *, http_resp *);
+
+static const struct {
+    const char *path;
+    handler_fn get, post, put;
+} ROUTES[] = {
+    { "/healthz", health, NULL, NULL },
+    { "/readyz", ready, NULL, NULL },
+    { "/v1/dossiers", NULL, api_ingest, NULL },
+    { "/v1/metrics", api_metrics, NULL, NULL },
+    { "/v1/targets", api_targets_get, NULL, api_targets_put },
+};
+
+static void method_not_allowed(http_resp *resp, const char *allow)
+{
+    resp_error(resp, 405, "method not allowed here; allowed: %s", allow);
+    resp->allow = allow;
+}
+
+void http_dispatch(app_t *app, const http_req *req, http_resp *resp)
+{
+    int is_get = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
+    static const char prefix[] = "/v1/dossiers/";
+    if (!strncmp(req->path, prefix, sizeof prefix - 1) && req->path[sizeof prefix - 1]) {
+        if (is_get)
+            api_dossier_get(app, req, resp, req->path + sizeof prefix - 1);
+        else
+            method_not_allowed(resp, "GET");
+        return;
+    }
+    for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
+        if (strcmp(req->path, ROUTES[i].path) != 0)
+            continue;
+        handler_fn h = is_get ? ROUTES[i].get
+                     : !strcmp(req->method, "POST") ? ROUTES[i].post
+                     : !strcmp(req->method, "PUT") ? ROUTES[i].put : NULL;
+        if (h) {
+            h(app, req, resp);
+            return;
+        }
+        method_not_allowed(resp, ROUTES[i].get && ROUTES[i].put ? "GET, HEAD, PUT"
+                                 : ROUTES[i].get ? "GET, HEAD"
+                                 : ROUTES[i].post ? "POST" : "PUT");
+        return;
+    }
+    resp_error(resp, 404, "no such resource: %.200s", req->path);
+}
+
+/* ---- libmicrohttpd callbacks ---------------------------------------------------- */
+
+static enum MHD_Result queue(struct MHD_Connection *conn, req_state *st, http_resp *r)
+{
+    struct MHD_Response *mr = MHD_create_response_from_buffer(r->len, r->body,
+                                                             MHD_RESPMEM_MUST_FREE);
+    if (!mr) {
+        free(r->body);
+        return MHD_NO;
+    }
+    r->body = NULL;
+    MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            r->content_type ? r->content_type : "application/json");
+    MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (r->allow)
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->retry_after > 0) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%d", r->retry_after);
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
+    st->status = r->status;
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, mr);
+    MHD_destroy_response(mr);
+    return ret;
+}
+
+static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    http_req *q = cls;
+    if (q->nparams >= HTTP_MAX_PARAMS)
+        return MHD_NO;
+    q->params[q->nparams].key = key ? key : "";
+    q->params[q->nparams].value = value ? value : "";
+    q->nparams++;
+    return MHD_YES;
+}
+
+/* The checks that can be made from the headers alone: a declared body over
+ * the limit (413) and an ingest body of an unknown type (415). Answering
+ * before the body is read spares reading a body we would refuse anyway. */
+static int early_reject(app_t *app, struct MHD_Connection *conn, const char *method,
+                        const char *url, http_resp *r)
+{
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        char *end;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (*end == '\0' && n > app->cfg->body_limit) {
+            resp_error(r, 413, "the body is larger than %zu bytes", app->cfg->body_limit);
+            return 1;
+        }
+    }
+    if (!strcmp(method, "POST") && !strcmp(url, "/v1/dossiers")) {
+        body_format f;
+        const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (body_format_from_content_type(ct, &f) != 0) {
+            resp_error(r, 415, "Content-Type must be application/json, application/x-ndjson "
+                               "or text/csv (UTF-8)");
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int append_body(req_state *st, const char *data, size_t n, size_t limit)
+{
+    if (st->len + n > limit)
+        return -1;
+    if (st->len + n > st->cap) {
+        size_t cap = st->cap ? st->cap : 64 * 1024;
+        while (cap < st->len + n)
+            cap *= 2;
+        if (cap > limit)
+            cap = limit;
+        char *p = realloc(st->body, cap);
+        if (!p)
+            return -2;
+        st->body = p;
+        st->cap = cap;
+    }
+    memcpy(st->body + st->len, data, n);
+    st->len += n;
+    return 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    http_server *srv = cls;
+    app_t *app = srv->app;
+    req_state *st = *con_cls;
+    http_resp r = { 0 };
+
+    if (!st) {
+        st = calloc(1, sizeof *st);
+        if (!st)
+            return MHD_NO;
+        st->srv = srv;
+        clock_gettime(CLOCK_MONOTONIC, &st->start);
+        snprintf(st->method, sizeof st->method, "%s", method);
+        snprintf(st->path, sizeof st->path, "%s", url);
+        *con_cls = st;
+        pthread_mutex_lock(&srv->mu);
+        srv->active++;
+        pthread_mutex_unlock(&srv->mu);
+        if (early_reject(app, conn, method, url, &r)) {
+            st->rejected = 1;
+            return queue(conn, st, &r);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size > 0) {
+        if (!st->rejected) {
+            int rc = append_body(st, upload_data, *upload_size, app->cfg->body_limit);
+            if (rc != 0) {
+                free(st->body);
+                st->body = NULL;
+                st->len = st->cap = 0;
+                st->rejected = 1;
+                if (rc == -1)
+                    resp_error(&r, 413, "the body is larger than %zu bytes", app->cfg->body_limit);
+                else
+                    resp_error(&r, 500, "out of memory");
+                *upload_size = 0;
+                return queue(conn, st, &r);
+            }
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (st->rejected)
+        return MHD_YES;
+
+    http_req q = { 0 };
+    q.method = method;
+    q.path = url;
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, &q);
+    q.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    q.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+    q.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    q.body = st->body ? st->body : "";
+    q.body_len = st->len;
+    if (q.nparams >= HTTP_MAX_PARAMS)
+        resp_error(&r, 400, "too many query parameters (at most %d)", HTTP_MAX_PARAMS);
+    else
+        http_dispatch(app, &q, &r);
+    if (!r.status)
+        resp_error(&r, 500, "no response");
+    /* The body is not needed any more; free it before the response is sent. */
+    free(st->body);
+    st->body = NULL;
+    st->len = st->cap = 0;
+    return queue(conn, st, &r);
+}
+
+/* The access log: one JSON line per request on stderr, no body content. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    http_server *srv = cls;
+    req_state *st = *con_cls;
+    if (!st)
+        return;
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double ms = (double)(end.tv_sec - st->start.tv_sec) * 1e3 +
+                (double)(end.tv_nsec - st->start.tv_nsec) / 1e6;
+    json_t *line = json_pack("{sssssisfsb}", "method", st->method, "path", st->path,
+                             "status", st->status, "ms", ms,
+                             "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    char *s = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+    if (s) {
+        fprintf(stderr, "%s\n", s);
+        free(s);
+    }
+    json_decref(line);
+    free(st->body);
+    free(st);
+    *con_cls = NULL;
+    pthread_mutex_lock(&srv->mu);
+    srv->active--;
+    pthread_mutex_unlock(&srv->mu);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n')
+        msg[--n] = '\0';
+    json_t *line = json_pack("{ssss}", "level", "warning", "http", msg);
+    char *s = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+    if (s) {
+        fprintf(stderr, "%s\n", s);
+        free(s);
+    }
+    json_decref(line);
+}
+
+http_server *http_start(app_t *app, char *err, size_t cap)
+{
+    char addr[128];
+    int port;
+    if (config_listen(app->cfg, addr, sizeof addr, &port) != 0) {
+        snprintf(err, cap, "invalid listen address '%s' (want ADDRESS:PORT)", app->cfg->listen);
+        return NULL;
+    }
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_POLL;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    if (addr[0] == '[') { /* [::1]:8080 */
+        size_t n = strlen(addr);
+        if (n < 2 || addr[n - 1] != ']') goto bad_addr;
+        addr[n - 1] = '\0';
+        memmove(addr, addr + 1, n - 1);
+    }
+    if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+    } else if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        goto bad_addr;
+    }
+    http_server *srv = calloc(1, sizeof *srv);
+    if (!srv) {
+        snprintf(err, cap, "out of memory");
+        return NULL;
+    }
+    srv->app = app;
+    pthread_mutex_init(&srv->mu, NULL);
+    srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg->timeout_s,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_END);
+    if (!srv->d) {
+        snprintf(err, cap, "cannot listen on %s (in use, or not an address of this machine)",
+                 app->cfg->listen);
+        pthread_mutex_destroy(&srv->mu);
+        free(srv);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : port;
+    return srv;
+bad_addr:
+    snprintf(err, cap, "invalid listen address '%s'", app->cfg->listen);
+    return NULL;
+}
+
+int http_port(const http_server *s) { return s->port; }
+
+void http_stop(http_server *s, int grace_s)
+{
+    if (!s)
+        return;
+    MHD_socket fd = MHD_quiesce_daemon(s->d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    for (int i = 0; i < grace_s * 20; i++) {
+        pthread_mutex_lock(&s->mu);
+        int active = s->active;
+        pthread_mutex_unlock(&s->mu);
+        if (active == 0)
+            break;
+        struct timespec ts = { 0, 50 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(s->d);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}

@@ -1,0 +1,349 @@
+/*
+ * ingest.c - see ingest.h. The chunk is the unit of work: its records'
+ * strings live in one arena that is reset after the chunk commits, so memory
+ * is bounded by the chunk size, not by the body.
+ */
+#include "ingest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct ingest {
+    db_conn *db;
+    body_format format;
+    size_t chunk;
+    arena_t arena;
+    dossier_t *recs;          /* valid records of the current chunk, in batch order */
+    size_t nrecs;
+    dossier_t *stored;        /* stored versions read back for the chunk */
+    size_t nstored, cap_stored;
+    ingest_counts counts;
+    json_t *errors;           /* at most INGEST_MAX_ERRORS */
+    int status;               /* DB_OK until a chunk fails */
+    void (*progress)(void *, const ingest_counts *);
+    void *progress_ctx;
+};
+
+ingest_outcome ingest_decide(const dossier_t *stored, const dossier_t *in)
+{
+    if (!stored)
+        return OUT_INSERTED;
+    if (stored->updated_at != TS_NULL && in->updated_at != TS_NULL &&
+        in->updated_at < stored->updated_at)
+        return OUT_STALE;
+    if (dossier_equal(stored, in))
+        return OUT_UNCHANGED;
+    return OUT_UPDATED;
+}
+
+ingest_t *ingest_new(db_conn *c, body_format format, size_t chunk)
+{
+    ingest_t *in = calloc(1, sizeof *in);
+    if (!in)
+        return NULL;
+    in->db = c;
+    in->format = format;
+    in->chunk = chunk ? chunk : INGEST_CHUNK;
+    arena_init(&in->arena);
+    in->recs = malloc(in->chunk * sizeof *in->recs);
+    in->errors = json_array();
+    if (!in->recs || !in->errors) {
+        ingest_free(in);
+        return NULL;
+    }
+    return in;
+}
+
+void ingest_free(ingest_t *in)
+{
+    if (!in)
+        return;
+    arena_free(&in->arena);
+    free(in->recs);
+    free(in->stored);
+    json_decref(in->errors);
+    free(in);
+}
+
+const ingest_counts *ingest_get_counts(const ingest_t *in) { return &in->counts; }
+int ingest_status(const ingest_t *in) { return in->status; }
+
+void ingest_on_progress(ingest_t *in, void (*cb)(void *, const ingest_counts *), void *ctx)
+{
+    in->progress = cb;
+    in->progress_ctx = ctx;
+}
+
+/* ---- errors ------------------------------------------------------------------ */
+
+static void add_error(ingest_t *in, long index, long line, const char *code, int field,
+                      const char *message)
+{
+    if (json_array_size(in->errors) >= INGEST_MAX_ERRORS)
+        return;
+    json_t *e = json_object();
+    if (!e)
+        return;
+    if (in->format == BODY_CSV) {
+        json_object_set_new(e, "line", json_integer(line));
+    } else {
+        json_object_set_new(e, "index", json_integer(index));
+        if (in->format == BODY_NDJSON)
+            json_object_set_new(e, "line", json_integer(line));
+    }
+    json_object_set_new(e, "code", code ? json_string(code) : json_null());
+    json_object_set_new(e, "field", field >= 0 ? json_string(field_name(field)) : json_null());
+    json_object_set_new(e, "message", json_string(message));
+    json_array_append_new(in->errors, e);
+}
+
+/* ---- one chunk ------------------------------------------------------------------ */
+
+static void found_stored(void *ctx, const dossier_t *d)
+{
+    ingest_t *in = ctx;
+    if (in->nstored == in->cap_stored) {
+        size_t cap = in->cap_stored ? in->cap_stored * 2 : 256;
+        dossier_t *p = realloc(in->stored, cap * sizeof *p);
+        if (!p)
+            return; /* detected by the caller: fewer stored than found */
+        in->stored = p;
+        in->cap_stored = cap;
+    }
+    in->stored[in->nstored++] = *d;
+}
+
+static int cmp_dossier_code(const void *a, const void *b)
+{
+    return strcmp(((const dossier_t *)a)->code, ((const dossier_t *)b)->code);
+}
+
+typedef struct {
+    const dossier_t **write;   /* final version of each changed code */
+    size_t nwrite, expect_fresh;
+    ingest_counts c;
+    const char **acodes, **anames, **pcodes, **pnames;  /* latest labels */
+    size_t nagency, nproc;
+} chunk_plan;
+
+static void plan_free(chunk_plan *p)
+{
+    free(p->write);
+    free(p->acodes);
+    free(p->anames);
+    free(p->pcodes);
+    free(p->pnames);
+}
+
+/* Remembers the latest label of a code. The positions come grouped by code,
+ * so this only ever replaces the last entry or appends. */
+static void keep_label(const char **codes, const char **names, size_t *n, const char *code,
+                       const char *name)
+{
+    if (!name)
+        return;
+    if (*n > 0 && strcmp(codes[*n - 1], code) == 0) {
+        names[*n - 1] = name;
+        return;
+    }
+    codes[*n] = code;
+    names[*n] = name;
+    (*n)++;
+}
+
+/* A code with its position in the batch: sorting these groups the records
+ * of one code together, in batch order. */
+typedef struct { const char *code; size_t pos; } code_pos;
+
+static int cmp_code_pos(const void *a, const void *b)
+{
+    const code_pos *x = a, *y = b;
+    int c = strcmp(x->code, y->code);
+    return c ? c : (x->pos < y->pos ? -1 : x->pos > y->pos);
+}
+
+static int plan_labels(ingest_t *in, const bool *applied, chunk_plan *p)
+{
+    size_t n = in->nrecs;
+    code_pos *cp = malloc((n ? n : 1) * sizeof *cp);
+    if (!cp)
+        return -1;
+    for (int kind = 0; kind < 2; kind++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!applied[i])
+                continue;
+            const dossier_t *d = &in->recs[i];
+            if ((kind == 0 ? d->agency_name : d->procedure_name) != NULL)
+                cp[m++] = (code_pos){ kind == 0 ? d->agency_code : d->procedure_code, i };
+        }
+        qsort(cp, m, sizeof *cp, cmp_code_pos);
+        for (size_t k = 0; k < m; k++) {
+            const dossier_t *d = &in->recs[cp[k].pos];
+            if (kind == 0)
+                keep_label(p->acodes, p->anames, &p->nagency, d->agency_code, d->agency_name);
+            else
+                keep_label(p->pcodes, p->pnames, &p->nproc, d->procedure_code, d->procedure_name);
+        }
+    }
+    free(cp);
+    return 0;
+}
+
+/* Decides every record of the chunk against the stored versions (sorted by
+ * code) and the earlier records of the same batch. */
+static int plan_chunk(ingest_t *in, chunk_plan *p)
+{
+    size_t n = in->nrecs;
+    code_pos *pos = malloc((n ? n : 1) * sizeof *pos);
+    bool *applied = calloc(n ? n : 1, sizeof *applied);
+    p->write = malloc((n ? n : 1) * sizeof *p->write);
+    p->acodes = malloc((n ? n : 1) * sizeof *p->acodes);
+    p->anames = malloc((n ? n : 1) * sizeof *p->anames);
+    p->pcodes = malloc((n ? n : 1) * sizeof *p->pcodes);
+    p->pnames = malloc((n ? n : 1) * sizeof *p->pnames);
+    int rc = -1;
+    if (!pos || !applied || !p->write || !p->acodes || !p->anames || !p->pcodes || !p->pnames)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        pos[i] = (code_pos){ in->recs[i].code, i };
+    qsort(pos, n, sizeof *pos, cmp_code_pos);
+    for (size_t g = 0; g < n;) {
+        size_t end = g;
+        while (end < n && strcmp(pos[end].code, pos[g].code) == 0)
+            end++;
+        dossier_t key = { .code = pos[g].code };
+        const dossier_t *stored = bsearch(&key, in->stored, in->nstored, sizeof *in->stored,
+                                          cmp_dossier_code);
+        const dossier_t *cur = stored;
+        for (size_t k = g; k < end; k++) {
+            const dossier_t *d = &in->recs[pos[k].pos];
+            switch (ingest_decide(cur, d)) {
+            case OUT_INSERTED: p->c.inserted++; cur = d; applied[pos[k].pos] = true; break;
+            case OUT_UPDATED: p->c.updated++; cur = d; applied[pos[k].pos] = true; break;
+            case OUT_UNCHANGED: p->c.unchanged++; applied[pos[k].pos] = true; break;
+            case OUT_STALE: p->c.stale++; break;
+            }
+        }
+        if (cur != stored) {
+            p->write[p->nwrite++] = cur;
+            if (!stored)
+                p->expect_fresh++;
+        }
+        g = end;
+    }
+    rc = plan_labels(in, applied, p);
+done:
+    free(pos);
+    free(applied);
+    return rc;
+}
+
+/* One attempt at a chunk in one transaction. DB_RETRY when another batch
+ * raced us to a new code or a deadlock was detected. */
+static int try_chunk(ingest_t *in, chunk_plan *p)
+{
+    const char **codes = malloc((in->nrecs ? in->nrecs : 1) * sizeof *codes);
+    int rc;
+    size_t fresh = 0;
+    if (!codes)
+        return DB_ERROR;
+    for (size_t i = 0; i < in->nrecs; i++)
+        codes[i] = in->recs[i].code;
+    in->nstored = 0;
+    if ((rc = db_begin(in->db)) != DB_OK)
+        goto done;
+    rc = db_lock_existing(in->db, codes, in->nrecs, &in->arena, found_stored, in);
+    if (rc != DB_OK)
+        goto rollback;
+    qsort(in->stored, in->nstored, sizeof *in->stored, cmp_dossier_code);
+    if (plan_chunk(in, p) != 0) {
+        rc = DB_ERROR;
+        goto rollback;
+    }
+    if ((rc = db_write_dossiers(in->db, p->write, p->nwrite, &fresh)) != DB_OK)
+        goto rollback;
+    if (fresh != p->expect_fresh) {
+        rc = DB_RETRY;
+        goto rollback;
+    }
+    if ((rc = db_upsert_labels(in->db, "agency", p->acodes, p->anames, p->nagency)) != DB_OK ||
+        (rc = db_upsert_labels(in->db, "procedure", p->pcodes, p->pnames, p->nproc)) != DB_OK)
+        goto rollback;
+    rc = db_commit(in->db);
+    goto done;
+rollback:
+    db_rollback(in->db);
+done:
+    free(codes);
+    return rc;
+}
+
+static int flush(ingest_t *in)
+{
+    int rc = DB_OK;
+    if (in->nrecs == 0)
+        return DB_OK;
+    for (int attempt = 0; attempt < 8; attempt++) {
+        chunk_plan p = { 0 };
+        rc = try_chunk(in, &p);
+        if (rc == DB_OK) {
+            in->counts.inserted += p.c.inserted;
+            in->counts.updated += p.c.updated;
+            in->counts.unchanged += p.c.unchanged;
+            in->counts.stale += p.c.stale;
+        }
+        plan_free(&p);
+        if (rc != DB_RETRY)
+            break;
+    }
+    if (rc == DB_RETRY)
+        rc = DB_ERROR;
+    in->nrecs = 0;
+    arena_reset(&in->arena);
+    if (rc == DB_OK && in->progress)
+        in->progress(in->progress_ctx, &in->counts);
+    return rc;
+}
+
+static int emit(void *ctx, rec_builder *rb, long index, long line)
+{
+    ingest_t *in = ctx;
+    in->counts.received++;
+    if (rb->nerr > 0) {
+        in->counts.rejected++;
+        int shown = rb->nerr < REC_MAX_ERRORS ? rb->nerr : REC_MAX_ERRORS;
+        for (int i = 0; i < shown; i++)
+            add_error(in, index, line, rb->d.code, rb->err[i].field, rb->err[i].message);
+        return 0;
+    }
+    in->recs[in->nrecs++] = rb->d;
+    if (in->nrecs == in->chunk) {
+        in->status = flush(in);
+        if (in->status != DB_OK)
+            return 1;
+    }
+    return 0;
+}
+
+record_sink ingest_sink(ingest_t *in)
+{
+    record_sink s = { &in->arena, emit, in };
+    return s;
+}
+
+int ingest_finish(ingest_t *in)
+{
+    if (in->status == DB_OK)
+        in->status = flush(in);
+    return in->status;
+}
+
+json_t *ingest_result_json(const ingest_t *in)
+{
+    const ingest_counts *c = &in->counts;
+    return json_pack("{sI sI sI sI sI sI sO}", "received", (json_int_t)c->received,
+                     "inserted", (json_int_t)c->inserted, "updated", (json_int_t)c->updated,
+                     "unchanged", (json_int_t)c->unchanged, "stale", (json_int_t)c->stale,
+                     "rejected", (json_int_t)c->rejected, "errors", in->errors);
+}

@@ -1,0 +1,390 @@
+/*
+ * main.c - the motcua command line: serve, migrate, import, demo-data.
+ * Each subcommand parses its own flags; configuration comes from defaults,
+ * then MOTCUA_* variables, then flags (config.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "body.h"
+#include "calendar.h"
+#include "config.h"
+#include "db.h"
+#include "demo.h"
+#include "http.h"
+#include "ingest.h"
+
+static const char USAGE[] =
+    "motcua - one-stop dossier metrics service\n\n"
+    "usage: motcua COMMAND [OPTIONS]\n\n"
+    "commands:\n"
+    "  serve              apply pending migrations, then serve the HTTP API\n"
+    "  migrate            apply pending migrations and exit\n"
+    "  import FILE...     ingest dossier files (.json, .ndjson, .csv; - for stdin)\n"
+    "  demo-data          write a realistic demo data set as NDJSON to stdout\n\n"
+    "`motcua COMMAND --help` describes each command.\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "motcua: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    return 2;
+}
+
+/* Parses "--flag value" / "--flag=value" configuration flags; positional
+ * arguments are left in pos (count in *npos). 0 ok, 2 usage error, 1 help. */
+static int parse_flags(int argc, char **argv, config_t *cfg, char **pos, int *npos,
+                       char *extra_flag, char **extra_val)
+{
+    char err[256];
+    *npos = 0;
+    if (config_from_env(cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "motcua: %s\n", err);
+        return 2;
+    }
+    for (int i = 0; i < argc; i++) {
+        char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+            return 1;
+        if (strncmp(a, "--", 2) != 0 || !strcmp(a, "-")) {
+            pos[(*npos)++] = a;
+            continue;
+        }
+        char name[64];
+        char *val = strchr(a, '=');
+        size_t n = val ? (size_t)(val - a) : strlen(a);
+        if (n >= sizeof name)
+            return usage_error("unknown option %s", a);
+        memcpy(name, a, n);
+        name[n] = '\0';
+        if (val)
+            val++;
+        else if (i + 1 < argc)
+            val = argv[++i];
+        else
+            return usage_error("option %s needs a value", name);
+        if (extra_flag && !strcmp(name, extra_flag)) {
+            *extra_val = val;
+            continue;
+        }
+        int rc = config_flag(cfg, name, val, err, sizeof err);
+        if (rc == 1)
+            return usage_error("unknown option %s", name);
+        if (rc < 0) {
+            fprintf(stderr, "motcua: %s\n", err);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+static db_conn *connect_or_die(const config_t *cfg)
+{
+    char err[512];
+    db_conn *c = db_connect(cfg->db, err, sizeof err);
+    if (!c)
+        fprintf(stderr, "motcua: cannot connect to the database: %s\n", err);
+    return c;
+}
+
+static int migrate(db_conn *c)
+{
+    int applied = 0;
+    if (db_migrate(c, &applied) != DB_OK) {
+        fprintf(stderr, "motcua: migration failed: %s\n", db_error(c));
+        return 1;
+    }
+    fprintf(stderr, "motcua: database schema up to date (%d migration%s applied)\n", applied,
+            applied == 1 ? "" : "s");
+    return 0;
+}
+
+/* ---- migrate --------------------------------------------------------------------- */
+
+static int cmd_migrate(int argc, char **argv)
+{
+    config_t cfg;
+    char *pos[64];
+    int npos;
+    config_defaults(&cfg);
+    int rc = parse_flags(argc, argv, &cfg, pos, &npos, NULL, NULL);
+    if (rc == 1) {
+        printf("usage: motcua migrate [--db CONNINFO]\n\n"
+               "Applies the pending schema migrations (sql/, embedded in the binary) in order,\n"
+               "each in its own transaction, and records them in schema_migrations.\n");
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if (npos)
+        return usage_error("unexpected argument %s", pos[0]);
+    db_conn *c = connect_or_die(&cfg);
+    if (!c)
+        return 1;
+    rc = migrate(c);
+    db_close(c);
+    return rc;
+}
+
+/* ---- serve ------------------------------------------------------------------------- */
+
+static int cmd_serve(int argc, char **argv)
+{
+    config_t cfg;
+    char *pos[64], err[512];
+    int npos;
+    config_defaults(&cfg);
+    int rc = parse_flags(argc, argv, &cfg, pos, &npos, NULL, NULL);
+    if (rc == 1) {
+        printf("usage: motcua serve [OPTIONS]\n\n"
+               "Applies pending migrations, then serves the HTTP API (see api/openapi.json).\n"
+               "SIGTERM or SIGINT stop it: it stops accepting, lets requests in flight\n"
+               "finish (up to 30 s), then exits.\n\noptions (flag, then variable):\n%s",
+               CONFIG_HELP);
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if (npos)
+        return usage_error("unexpected argument %s", pos[0]);
+
+    /* Signals are taken by sigwait() in this thread only; every other thread
+     * (libmicrohttpd's) inherits the blocked mask. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    json_object_seed(0);
+
+    db_conn *c = connect_or_die(&cfg);
+    if (!c)
+        return 1;
+    rc = migrate(c);
+    db_close(c);
+    if (rc)
+        return rc;
+
+    calendar_t *cal = calendar_new_default();
+    db_pool *pool = db_pool_new(cfg.db, cfg.db_pool);
+    app_t app = { &cfg, pool, cal };
+    http_server *srv = cal && pool ? http_start(&app, err, sizeof err) : NULL;
+    if (!srv) {
+        fprintf(stderr, "motcua: %s\n", cal && pool ? err : "out of memory");
+        db_pool_free(pool);
+        calendar_free(cal);
+        return 1;
+    }
+    fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"port\":%d}\n", http_port(srv));
+    int sig = 0;
+    sigwait(&stop, &sig);
+    fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopping\",\"signal\":%d}\n", sig);
+    http_stop(srv, 30);
+    db_pool_free(pool);
+    calendar_free(cal);
+    return 0;
+}
+
+/* ---- import ------------------------------------------------------------------------ */
+
+/* Reads a whole file (or stdin for "-") into a malloc'd buffer. */
+static char *read_all(const char *path, size_t *len)
+{
+    int fd = strcmp(path, "-") ? open(path, O_RDONLY) : 0;
+    if (fd < 0)
+        return NULL;
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            char *p = realloc(buf, cap * 2);
+            if (!p) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = p;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (fd)
+        close(fd);
+    *len = n;
+    return buf;
+}
+
+typedef struct {
+    const char *file;
+} progress_ctx;
+
+static void progress(void *ctx, const ingest_counts *c)
+{
+    progress_ctx *p = ctx;
+    fprintf(stderr, "\r%s: %ld records (%ld inserted, %ld updated, %ld unchanged, %ld stale, "
+                    "%ld rejected)", p->file, c->received, c->inserted, c->updated, c->unchanged,
+            c->stale, c->rejected);
+}
+
+static int import_file(db_conn *c, const char *path, const char *format_flag, long *rejected)
+{
+    body_format fmt;
+    char msg[256];
+    int rc = 0;
+    if (format_flag ? body_format_from_content_type(format_flag, &fmt) != 0 &&
+                          body_format_from_filename(format_flag, &fmt) != 0
+                    : body_format_from_filename(path, &fmt) != 0) {
+        fprintf(stderr, "motcua: %s: unknown format (use .json, .ndjson or .csv, or --format)\n", path);
+        return 1;
+    }
+    size_t len;
+    char *buf = read_all(path, &len);
+    if (!buf) {
+        fprintf(stderr, "motcua: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    ingest_t *in = ingest_new(c, fmt, INGEST_CHUNK);
+    if (!in) {
+        free(buf);
+        fprintf(stderr, "motcua: out of memory\n");
+        return 1;
+    }
+    progress_ctx pc = { path };
+    ingest_on_progress(in, progress, &pc);
+    record_sink sink = ingest_sink(in);
+    int prc = body_parse(fmt, buf, len, &sink, msg, sizeof msg);
+    if (prc == BODY_INVALID) {
+        fprintf(stderr, "motcua: %s: %s (nothing stored)\n", path, msg);
+        rc = 1;
+    } else if (prc == BODY_NOMEM) {
+        fprintf(stderr, "motcua: %s: out of memory\n", path);
+        rc = 1;
+    } else if (prc == BODY_ABORTED || ingest_finish(in) != DB_OK) {
+        fprintf(stderr, "\nmotcua: %s: database write failed: %s\n", path, db_error(c));
+        rc = 1;
+    } else {
+        progress(&pc, ingest_get_counts(in));
+        fputc('\n', stderr);
+        json_t *res = ingest_result_json(in);
+        char *s = res ? json_dumps(res, JSON_COMPACT) : NULL;
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        json_decref(res);
+        *rejected += ingest_get_counts(in)->rejected;
+    }
+    ingest_free(in);
+    free(buf);
+    return rc;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+    config_t cfg;
+    char *pos[256], *format = NULL;
+    int npos;
+    config_defaults(&cfg);
+    if (argc > 256)
+        return usage_error("%s", "too many files at once (at most 256)");
+    int rc = parse_flags(argc, argv, &cfg, pos, &npos, "--format", &format);
+    if (rc == 1) {
+        printf("usage: motcua import [--db CONNINFO] [--format json|ndjson|csv] FILE...\n\n"
+               "Ingests dossier files with the same parser, validation and upsert as\n"
+               "POST /v1/dossiers. The format follows the extension (.json, .ndjson/.jsonl,\n"
+               ".csv) unless --format names it; - reads stdin. Progress goes to stderr,\n"
+               "one result object per file (as the API's response) to stdout.\n"
+               "Exit status: 0 all stored, 3 some records rejected, 1 failure.\n");
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if (npos == 0)
+        return usage_error("%s", "import needs at least one FILE");
+    char fmtbuf[32];
+    if (format) {
+        if (!strcmp(format, "json") || !strcmp(format, "ndjson") || !strcmp(format, "csv")) {
+            snprintf(fmtbuf, sizeof fmtbuf, "x.%s", format);
+            format = fmtbuf;
+        } else {
+            return usage_error("unknown --format %s (json, ndjson or csv)", format);
+        }
+    }
+    db_conn *c = connect_or_die(&cfg);
+    if (!c)
+        return 1;
+    if ((rc = migrate(c)) != 0) {
+        db_close(c);
+        return rc;
+    }
+    long rejected = 0;
+    for (int i = 0; i < npos && rc == 0; i++)
+        rc = import_file(c, pos[i], format, &rejected);
+    db_close(c);
+    return rc ? rc : rejected ? 3 : 0;
+}
+
+/* ---- demo-data -------------------------------------------------------------------------- */
+
+static int cmd_demo(int argc, char **argv)
+{
+    long count = 20000, seed = 1, year = 0;
+    for (int i = 0; i < argc; i++) {
+        long *dst = !strcmp(argv[i], "--count") ? &count : !strcmp(argv[i], "--seed") ? &seed
+                  : !strcmp(argv[i], "--year") ? &year : NULL;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: motcua demo-data [--count N] [--seed S] [--year Y]\n\n"
+                   "Writes N (20000) deterministic, realistic dossiers as NDJSON to stdout:\n"
+                   "the twelve months up to today (or the year Y), several agencies and\n"
+                   "procedures, every status and channel, fees, early/on-time/late.\n");
+            return 0;
+        }
+        if (!dst || i + 1 >= argc)
+            return usage_error("unknown or incomplete option %s", argv[i]);
+        char *end;
+        *dst = strtol(argv[++i], &end, 10);
+        if (*end || *dst < 0)
+            return usage_error("bad number %s", argv[i]);
+    }
+    return demo_write(stdout, count, (unsigned long)seed, (int)year, ts_now()) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        fputs(USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "serve")) return cmd_serve(argc - 2, argv + 2);
+    if (!strcmp(cmd, "migrate")) return cmd_migrate(argc - 2, argv + 2);
+    if (!strcmp(cmd, "import")) return cmd_import(argc - 2, argv + 2);
+    if (!strcmp(cmd, "demo-data")) return cmd_demo(argc - 2, argv + 2);
+    fprintf(stderr, "motcua: unknown command '%s'\n\n%s", cmd, USAGE);
+    return 2;
+}

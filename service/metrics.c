@@ -1,0 +1,1184 @@
+/*
+ * metrics.c - the counts, rates and durations of spec §5, aggregated from
+ * dossier rows, and their JSON and CSV forms.
+ *
+ * Why this file exists: the database module streams the rows of a query in;
+ * this module decides, row by row and with classify() as the only judge of a
+ * dossier's state, which counts each row feeds, for the whole query and for
+ * its groups or time buckets. Keeping it pure (no I/O) lets the identities of
+ * §5 be tested on random data.
+ *
+ * Design:
+ *  - One aggregate (counts + duration statistics) per period: the whole query,
+ *    each dimension group, each time bucket. The whole query is always
+ *    aggregated on its own, so it equals the sum of the dimension groups and
+ *    is the whole range as one period for buckets.
+ *  - Every relevant row lands in exactly one of carried_over/received and in
+ *    exactly one of finished/pending, so carried_over + received = finished +
+ *    pending holds by construction.
+ *  - Durations keep a histogram of whole working days (dense up to HIST_MAX,
+ *    grown on demand, plus a small vector of outliers), so memory follows the
+ *    longest duration seen, not the number of dossiers; medians are exact.
+ *  - Rows are checked against the query's filters again here (cheap, and it
+ *    makes this module correct on its own whatever the SQL did).
+ *  - A bucket whose first instant is after the query's as_of is all zeros.
+ * No global mutable state: everything lives in the metrics_result_t.
+ */
+#include "metrics.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "dossier.h"
+#include "period.h"
+
+#define GROUPS_MAX 10000
+#define HIST_MAX 1024   /* dense histogram: 0..1023 working days (~4 years) */
+
+typedef struct {
+    int64_t *hist;          /* hist[v] = number of durations of v working days */
+    size_t hist_cap;        /* <= HIST_MAX */
+    int64_t *over;          /* durations outside [0, HIST_MAX), unsorted */
+    size_t over_n, over_cap;
+    int64_t n, wd_sum;
+    int64_t sec_sum, us_sum;  /* calendar duration, split to keep int64 safe */
+} durs_t;
+
+typedef struct {
+    counts_t c;
+    durs_t d;
+} agg_t;
+
+typedef struct {
+    char *key;   /* owned; NULL = the null key (unknown) */
+    agg_t agg;
+} group_t;
+
+typedef struct {
+    day_t from, to;     /* clipped to the query's period */
+    day_t name_start;   /* first day of the whole (unclipped) bucket */
+    ts_t start, as_of;  /* the bucket's own first instant and as_of */
+    bool active;        /* start <= the query's as_of */
+    agg_t agg;
+} bucket_t;
+
+struct metrics_result {
+    metrics_query_t q;
+    const calendar_t *cal;   /* borrowed */
+    ts_t start;              /* first instant of the query's period */
+    agg_t total;
+    /* dimension groups: open addressing on the key, plus the null key apart */
+    group_t **slots;
+    size_t slot_cap;
+    group_t *null_group;
+    size_t ngroups;
+    /* time buckets */
+    bucket_t *buckets;
+    size_t nbuckets;
+    bool too_many_buckets;
+};
+
+/* What one row contributes to durations, computed once per row. */
+typedef struct {
+    bool has;      /* finished status with both instants */
+    int64_t wd;    /* working days received -> finished */
+    int64_t us;    /* microseconds received -> finished */
+} row_dur;
+
+/* ---- pure helpers ------------------------------------------------------- */
+
+void counts_rate(const counts_t *c, rate_id r, int64_t *num, int64_t *den)
+{
+    int64_t n = 0, d = 0;
+    switch (r) {
+    case R_ON_TIME:              n = c->early + c->on_time; d = c->finished; break;
+    case R_EARLY:                n = c->early; d = c->finished; break;
+    case R_LATE:                 n = c->late; d = c->finished; break;
+    case R_ON_TIME_INCL_PENDING: n = c->early + c->on_time + c->in_time;
+                                 d = c->finished + c->pending; break;
+    case R_ONLINE_PAYMENT:       n = c->fee_bearing_paid_online; d = c->fee_bearing; break;
+    case R_ONLINE_UPTAKE:        n = c->level34_online; d = c->level34; break;
+    case R_ONLINE_SHARE:         n = c->received_online; d = c->received; break;
+    case R_APOLOGY:              n = c->late_apology; d = c->late; break;
+    case R__COUNT:               break;
+    }
+    *num = n;
+    *den = d;
+}
+
+/* Rank k = ceil(pct * n / 100), at least 1: the smallest value with at least
+ * pct% of the values at or below it. */
+static uint64_t rank_of(uint64_t n, int pct)
+{
+    if (pct < 1)
+        pct = 1;
+    if (pct > 100)
+        pct = 100;
+    uint64_t k = ((uint64_t)pct * n + 99) / 100;
+    return k < 1 ? 1 : k;
+}
+
+int64_t nearest_rank(const int64_t *sorted, size_t n, int pct)
+{
+    if (n == 0)
+        return 0;
+    return sorted[rank_of(n, pct) - 1];
+}
+
+/* ---- aggregation -------------------------------------------------------- */
+
+static void durs_free(durs_t *d)
+{
+    free(d->hist);
+    free(d->over);
+}
+
+/* Makes room for one more duration of wd working days, so that adding a row
+ * never fails half way. 0 ok, -1 out of memory. */
+static int durs_reserve(durs_t *d, int64_t wd)
+{
+    if (wd >= 0 && wd < HIST_MAX) {
+        if ((size_t)wd < d->hist_cap)
+            return 0;
+        size_t cap = d->hist_cap ? d->hist_cap : 16;
+        while (cap <= (size_t)wd)
+            cap *= 2;
+        if (cap > HIST_MAX)
+            cap = HIST_MAX;
+        int64_t *h = realloc(d->hist, cap * sizeof *h);
+        if (h == NULL)
+            return -1;
+        memset(h + d->hist_cap, 0, (cap - d->hist_cap) * sizeof *h);
+        d->hist = h;
+        d->hist_cap = cap;
+        return 0;
+    }
+    if (d->over_n < d->over_cap)
+        return 0;
+    size_t cap = d->over_cap ? d->over_cap * 2 : 8;
+    int64_t *o = realloc(d->over, cap * sizeof *o);
+    if (o == NULL)
+        return -1;
+    d->over = o;
+    d->over_cap = cap;
+    return 0;
+}
+
+/* Adds a duration; durs_reserve(d, rd->wd) must have succeeded. */
+static void durs_add(durs_t *d, const row_dur *rd)
+{
+    d->n++;
+    d->wd_sum += rd->wd;
+    d->sec_sum += rd->us / TS_US_PER_SEC;
+    d->us_sum += rd->us % TS_US_PER_SEC;
+    if (rd->wd >= 0 && rd->wd < HIST_MAX)
+        d->hist[rd->wd]++;
+    else
+        d->over[d->over_n++] = rd->wd;
+}
+
+static bool row_passes_filters(const metrics_query_t *q, const metrics_row_t *r)
+{
+    if (!agency_filter_match(q->agency, r->agency_code))
+        return false;
+    if (q->procedure[0] && (r->procedure_code == NULL || strcmp(q->procedure, r->procedure_code)))
+        return false;
+    if (q->field[0] && (r->field_code == NULL || strcmp(q->field, r->field_code)))
+        return false;
+    if (q->channel && r->channel != q->channel)
+        return false;
+    if (q->service_level && r->service_level != q->service_level)
+        return false;
+    return true;
+}
+
+static bool finished_with_date(const metrics_row_t *r)
+{
+    return status_finished(r->status) && r->finished_at != TS_NULL;
+}
+
+/* Does the row count in the period starting at `start`, evaluated at as_of?
+ * Flow: received by as_of and not finished before the start. Cohort: received
+ * in [start, as_of]. */
+static bool row_relevant(const metrics_row_t *r, ts_t start, ts_t as_of, basis_t basis)
+{
+    if (!status_counted(r->status) || r->received_at == TS_NULL || r->received_at > as_of)
+        return false;
+    if (basis == BASIS_COHORT)
+        return r->received_at >= start;
+    return !(finished_with_date(r) && r->finished_at < start);
+}
+
+/* Will the row be finished at as_of (and so need a duration slot)? */
+static bool finishes_by(const metrics_row_t *r, ts_t as_of)
+{
+    return finished_with_date(r) && r->finished_at <= as_of;
+}
+
+/* Adds a relevant row to one period's aggregate (start, as_of). The duration
+ * slot must have been reserved when the row finishes by as_of. */
+static void agg_add(agg_t *a, const metrics_row_t *r, const row_dur *rd, ts_t start, ts_t as_of,
+                    int within, const calendar_t *cal)
+{
+    counts_t *c = &a->c;
+    if (r->received_at < start) {
+        c->carried_over++;
+    } else {
+        c->received++;
+        if (r->channel == CH_ONLINE)
+            c->received_online++;
+        else if (r->channel == CH_DIRECT)
+            c->received_direct++;
+        else if (r->channel == CH_POSTAL)
+            c->received_postal++;
+        if (r->fee > 0 || (r->fee == FEE_NULL && r->catalog_has_fee == 1)) {
+            c->fee_bearing++;
+            if (r->paid_online)
+                c->fee_bearing_paid_online++;
+        }
+        if (r->service_level == 3 || r->service_level == 4) {
+            c->level34++;
+            if (r->channel == CH_ONLINE)
+                c->level34_online++;
+        }
+    }
+
+    cls_input_t in = {
+        .status = r->status,
+        .received_at = r->received_at,
+        .due_at = r->due_at,
+        .finished_at = r->finished_at,
+        .supplement_requested_at = r->supplement_requested_at,
+        .updated_at = r->updated_at,
+        .supplement_count = r->supplement_count,
+    };
+    cls_result_t res;
+    classify(&in, as_of, within, cal, &res);
+
+    if (res.finished) {
+        c->finished++;
+        if (res.cls == CLS_EARLY)
+            c->early++;
+        else if (res.cls == CLS_ON_TIME)
+            c->on_time++;
+        else {
+            c->late++;
+            if (r->apology)
+                c->late_apology++;
+        }
+        if (r->status == 7)
+            c->withdrawn++;
+        else if (r->status == 8)
+            c->stopped++;
+        else
+            c->resolved++;
+        if (rd->has)
+            durs_add(&a->d, rd);
+    } else {
+        c->pending++;
+        if (res.cls == CLS_OVERDUE)
+            c->overdue++;
+        else
+            c->in_time++;
+        if (res.waiting)
+            c->waiting++;
+    }
+}
+
+/* ---- groups ------------------------------------------------------------- */
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;   /* FNV-1a */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static void group_free(group_t *g)
+{
+    if (g == NULL)
+        return;
+    free(g->key);
+    durs_free(&g->agg.d);
+    free(g);
+}
+
+/* A new group with a copy of key (NULL = the null key), or NULL. */
+static group_t *group_new(const char *key)
+{
+    group_t *g = calloc(1, sizeof *g);
+    if (g == NULL)
+        return NULL;
+    if (key != NULL && (g->key = strdup(key)) == NULL) {
+        free(g);
+        return NULL;
+    }
+    return g;
+}
+
+static int map_grow(metrics_result_t *m)
+{
+    size_t cap = m->slot_cap ? m->slot_cap * 2 : 64;
+    group_t **slots = calloc(cap, sizeof *slots);
+    if (slots == NULL)
+        return -1;
+    for (size_t i = 0; i < m->slot_cap; i++) {
+        group_t *g = m->slots[i];
+        if (g == NULL)
+            continue;
+        size_t j = (size_t)hash_str(g->key) & (cap - 1);
+        while (slots[j] != NULL)
+            j = (j + 1) & (cap - 1);
+        slots[j] = g;
+    }
+    free(m->slots);
+    m->slots = slots;
+    m->slot_cap = cap;
+    return 0;
+}
+
+/* The group of key (NULL = null key), created when new. *err: -1 out of
+ * memory, -2 more than GROUPS_MAX groups; NULL returned then. */
+static group_t *group_get(metrics_result_t *m, const char *key, int *err)
+{
+    if (key == NULL) {
+        if (m->null_group == NULL) {
+            if (m->ngroups >= GROUPS_MAX) {
+                *err = -2;
+                return NULL;
+            }
+            if ((m->null_group = group_new(NULL)) == NULL) {
+                *err = -1;
+                return NULL;
+            }
+            m->ngroups++;
+        }
+        return m->null_group;
+    }
+    size_t j = 0;
+    if (m->slot_cap > 0) {
+        j = (size_t)hash_str(key) & (m->slot_cap - 1);
+        for (; m->slots[j] != NULL; j = (j + 1) & (m->slot_cap - 1))
+            if (strcmp(m->slots[j]->key, key) == 0)
+                return m->slots[j];
+    }
+    if (m->ngroups >= GROUPS_MAX) {
+        *err = -2;
+        return NULL;
+    }
+    if ((m->ngroups + 1) * 2 > m->slot_cap) {   /* keep the load under 1/2 */
+        if (map_grow(m) != 0) {
+            *err = -1;
+            return NULL;
+        }
+        j = (size_t)hash_str(key) & (m->slot_cap - 1);
+        while (m->slots[j] != NULL)
+            j = (j + 1) & (m->slot_cap - 1);
+    }
+    group_t *g = group_new(key);
+    if (g == NULL) {
+        *err = -1;
+        return NULL;
+    }
+    m->slots[j] = g;
+    m->ngroups++;
+    return g;
+}
+
+/* The row's key in the grouping dimension; NULL when unknown. buf holds the
+ * text of a service level. */
+static const char *row_key(dim_t dim, const metrics_row_t *r, char buf[4])
+{
+    switch (dim) {
+    case DIM_AGENCY:    return r->agency_code;
+    case DIM_PROCEDURE: return r->procedure_code;
+    case DIM_FIELD:     return r->field_code;
+    case DIM_CHANNEL:   return channel_name(r->channel);
+    case DIM_LEVEL:
+        if (r->service_level < 2 || r->service_level > 4)
+            return NULL;
+        buf[0] = (char)('0' + r->service_level);
+        buf[1] = '\0';
+        return buf;
+    case DIM_NONE:      break;
+    }
+    return NULL;
+}
+
+/* ---- buckets ------------------------------------------------------------ */
+
+static int buckets_init(metrics_result_t *m)
+{
+    bucket_kind k = m->q.group_bucket;
+    day_t from = m->q.period.from, to = m->q.period.to;
+    size_t n = 0;
+    for (day_t b = bucket_start(k, from); b <= to; b = bucket_next(k, b)) {
+        if (++n > GROUPS_MAX || bucket_next(k, b) <= b) {
+            m->too_many_buckets = true;   /* metrics_add answers -2 */
+            return 0;
+        }
+    }
+    m->buckets = calloc(n ? n : 1, sizeof *m->buckets);
+    if (m->buckets == NULL)
+        return -1;
+    size_t i = 0;
+    for (day_t b = bucket_start(k, from); b <= to; b = bucket_next(k, b), i++) {
+        bucket_t *bk = &m->buckets[i];
+        day_t next = bucket_next(k, b);
+        bk->name_start = b;
+        bk->from = b < from ? from : b;
+        bk->to = next - 1 > to ? to : next - 1;
+        bk->start = ts_day_start(bk->from);
+        bk->as_of = ts_day_end(bk->to);
+        if (m->q.as_of < bk->as_of)
+            bk->as_of = m->q.as_of;
+        bk->active = bk->start <= m->q.as_of;
+    }
+    m->nbuckets = n;
+    return 0;
+}
+
+/* Index of the bucket containing day d (d within the query's period). */
+static size_t bucket_index(const metrics_result_t *m, day_t d)
+{
+    size_t lo = 0, hi = m->nbuckets;   /* answer in [lo, hi) */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->buckets[mid].from <= d)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/*
+ * Routes a row to its buckets. Flow: every bucket it is relevant to, i.e.
+ * from the bucket of its reception (or the first) to the bucket holding
+ * min(finished_at, as_of); cohort: only the bucket of its reception.
+ * Duration slots are reserved first, so a failure leaves no partial row.
+ */
+static int add_to_buckets(metrics_result_t *m, const metrics_row_t *r, const row_dur *rd)
+{
+    const metrics_query_t *q = &m->q;
+    if (m->nbuckets == 0)
+        return 0;
+    size_t lo, hi;
+    if (r->received_at < m->buckets[0].start) {
+        if (q->basis == BASIS_COHORT)
+            return 0;
+        lo = 0;
+    } else {
+        lo = bucket_index(m, ts_day(r->received_at));
+    }
+    if (q->basis == BASIS_COHORT) {
+        hi = lo;
+    } else {
+        ts_t end = q->as_of;
+        if (finished_with_date(r) && r->finished_at < end)
+            end = r->finished_at;
+        if (end < m->buckets[0].start)
+            return 0;
+        hi = bucket_index(m, ts_day(end));
+    }
+    for (size_t i = lo; i <= hi; i++) {
+        bucket_t *b = &m->buckets[i];
+        if (b->active && rd->has && finishes_by(r, b->as_of) &&
+            row_relevant(r, b->start, b->as_of, q->basis) && durs_reserve(&b->agg.d, rd->wd) != 0)
+            return -1;
+    }
+    for (size_t i = lo; i <= hi; i++) {
+        bucket_t *b = &m->buckets[i];
+        if (b->active && row_relevant(r, b->start, b->as_of, q->basis))
+            agg_add(&b->agg, r, rd, b->start, b->as_of, q->within, m->cal);
+    }
+    return 0;
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+metrics_result_t *metrics_new(const metrics_query_t *q, const calendar_t *cal)
+{
+    metrics_result_t *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return NULL;
+    m->q = *q;
+    m->cal = cal;
+    m->start = ts_day_start(q->period.from);
+    if (q->group_bucket != BK_NONE) {
+        m->q.group_dim = DIM_NONE;   /* one grouping at a time: buckets win */
+        if (buckets_init(m) != 0)
+            goto fail;
+    }
+    return m;
+fail:
+    metrics_free(m);
+    return NULL;
+}
+
+void metrics_free(metrics_result_t *m)
+{
+    if (m == NULL)
+        return;
+    durs_free(&m->total.d);
+    for (size_t i = 0; i < m->slot_cap; i++)
+        group_free(m->slots[i]);
+    free(m->slots);
+    group_free(m->null_group);
+    for (size_t i = 0; i < m->nbuckets; i++)
+        durs_free(&m->buckets[i].agg.d);
+    free(m->buckets);
+    free(m);
+}
+
+const counts_t *metrics_total(const metrics_result_t *m)
+{
+    return &m->total.c;
+}
+
+int metrics_add(metrics_result_t *m, const metrics_row_t *r)
+{
+    const metrics_query_t *q = &m->q;
+    if (!row_passes_filters(q, r) || !row_relevant(r, m->start, q->as_of, q->basis))
+        return 0;
+
+    row_dur rd = { false, 0, 0 };
+    if (finished_with_date(r)) {
+        rd.has = true;
+        rd.wd = cal_working_between(m->cal, ts_day(r->received_at), ts_day(r->finished_at));
+        rd.us = r->finished_at - r->received_at;
+    }
+    bool total_dur = rd.has && finishes_by(r, q->as_of);
+
+    if (q->group_bucket != BK_NONE) {
+        if (m->too_many_buckets)
+            return -2;
+        if (total_dur && durs_reserve(&m->total.d, rd.wd) != 0)
+            return -1;
+        if (add_to_buckets(m, r, &rd) != 0)
+            return -1;
+    } else if (q->group_dim != DIM_NONE) {
+        char buf[4];
+        int err = 0;
+        group_t *g = group_get(m, row_key(q->group_dim, r, buf), &err);
+        if (g == NULL)
+            return err;
+        if (total_dur && (durs_reserve(&m->total.d, rd.wd) != 0 ||
+                          durs_reserve(&g->agg.d, rd.wd) != 0))
+            return -1;
+        agg_add(&g->agg, r, &rd, m->start, q->as_of, q->within, m->cal);
+    } else if (total_dur && durs_reserve(&m->total.d, rd.wd) != 0) {
+        return -1;
+    }
+    agg_add(&m->total, r, &rd, m->start, q->as_of, q->within, m->cal);
+    return 0;
+}
+
+/* ---- rendering: shared views -------------------------------------------- */
+
+/* One line of output: the whole query, a dimension group or a bucket. */
+typedef struct {
+    bool null_key;
+    const char *key;           /* when !null_key */
+    const char *label;         /* NULL = null */
+    bool bucket;
+    day_t from, to;            /* bucket only */
+    char name[PERIOD_NAME_MAX];
+    const agg_t *agg;
+    const char *target_agency; /* agency the targets are resolved for */
+    int year;                  /* year of the period's `to` */
+} view_t;
+
+static const char *const LEVEL_LABELS[5] = { NULL, NULL, "Mức độ 2", "Mức độ 3", "Mức độ 4" };
+
+static int year_of(day_t d)
+{
+    int y, mo, dd;
+    day_to_ymd(d, &y, &mo, &dd);
+    return y;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    const group_t *ga = *(const group_t *const *)a, *gb = *(const group_t *const *)b;
+    if (ga->key == NULL || gb->key == NULL)
+        return (ga->key == NULL) - (gb->key == NULL);   /* null last */
+    return strcmp(ga->key, gb->key);
+}
+
+static const char *group_label(const metrics_query_t *q, const char *key, label_fn labels,
+                               void *ctx)
+{
+    if (key == NULL)
+        return NULL;
+    switch (q->group_dim) {
+    case DIM_AGENCY:
+    case DIM_PROCEDURE:
+    case DIM_FIELD:
+        return labels ? labels(ctx, q->group_dim, key) : NULL;
+    case DIM_CHANNEL:
+        return channel_label_vi(channel_from_name(key, strlen(key)));
+    case DIM_LEVEL:
+        return key[0] >= '2' && key[0] <= '4' ? LEVEL_LABELS[key[0] - '0'] : NULL;
+    case DIM_NONE:
+        break;
+    }
+    return NULL;
+}
+
+/*
+ * The ordered lines under "groups" (dimension groups by key, null last; or
+ * buckets in time order). Returns a malloc'd array (caller frees) with *n
+ * entries, or NULL with *n = 0 when there is nothing to list; *oom is set on
+ * allocation failure.
+ */
+static view_t *group_views(const metrics_result_t *m, label_fn labels, void *ctx, size_t *n,
+                           bool *oom)
+{
+    const metrics_query_t *q = &m->q;
+    const char *filter_agency = q->agency[0] ? q->agency : NULL;
+    group_t **gs = NULL;
+    view_t *v = NULL;
+    size_t count = 0;
+    *n = 0;
+    *oom = false;
+
+    if (q->group_bucket != BK_NONE) {
+        if (m->nbuckets == 0)
+            return NULL;
+        if ((v = calloc(m->nbuckets, sizeof *v)) == NULL)
+            goto fail;
+        for (size_t i = 0; i < m->nbuckets; i++) {
+            const bucket_t *b = &m->buckets[i];
+            view_t *w = &v[i];
+            bucket_name(q->group_bucket, b->name_start, w->name, sizeof w->name);
+            w->key = w->name;
+            w->bucket = true;
+            w->from = b->from;
+            w->to = b->to;
+            w->agg = &b->agg;
+            w->target_agency = filter_agency;
+            w->year = year_of(b->to);
+        }
+        *n = m->nbuckets;
+        return v;
+    }
+    if (q->group_dim == DIM_NONE || m->ngroups == 0)
+        return NULL;
+    if ((gs = malloc(m->ngroups * sizeof *gs)) == NULL)
+        goto fail;
+    for (size_t i = 0; i < m->slot_cap; i++)
+        if (m->slots[i] != NULL)
+            gs[count++] = m->slots[i];
+    if (m->null_group != NULL)
+        gs[count++] = m->null_group;
+    qsort(gs, count, sizeof *gs, cmp_group);
+    if ((v = calloc(count, sizeof *v)) == NULL)
+        goto fail;
+    for (size_t i = 0; i < count; i++) {
+        view_t *w = &v[i];
+        w->null_key = gs[i]->key == NULL;
+        w->key = gs[i]->key;
+        w->label = group_label(q, gs[i]->key, labels, ctx);
+        w->agg = &gs[i]->agg;
+        w->target_agency = q->group_dim == DIM_AGENCY ? gs[i]->key : filter_agency;
+        w->year = year_of(q->period.to);
+    }
+    free(gs);
+    *n = count;
+    return v;
+fail:
+    free(gs);
+    free(v);
+    *oom = true;
+    return NULL;
+}
+
+static void whole_view(const metrics_result_t *m, view_t *w)
+{
+    memset(w, 0, sizeof *w);
+    w->null_key = true;
+    w->agg = &m->total;
+    w->target_agency = m->q.agency[0] ? m->q.agency : NULL;
+    w->year = year_of(m->q.period.to);
+}
+
+typedef struct {
+    const char *name;
+    size_t off;
+} count_field;
+
+/* The counts served, in order: every counts_t field except the helpers. */
+static const count_field COUNT_FIELDS[] = {
+    { "carried_over", offsetof(counts_t, carried_over) },
+    { "received", offsetof(counts_t, received) },
+    { "received_online", offsetof(counts_t, received_online) },
+    { "received_direct", offsetof(counts_t, received_direct) },
+    { "received_postal", offsetof(counts_t, received_postal) },
+    { "finished", offsetof(counts_t, finished) },
+    { "early", offsetof(counts_t, early) },
+    { "on_time", offsetof(counts_t, on_time) },
+    { "late", offsetof(counts_t, late) },
+    { "withdrawn", offsetof(counts_t, withdrawn) },
+    { "stopped", offsetof(counts_t, stopped) },
+    { "resolved", offsetof(counts_t, resolved) },
+    { "pending", offsetof(counts_t, pending) },
+    { "in_time", offsetof(counts_t, in_time) },
+    { "overdue", offsetof(counts_t, overdue) },
+    { "waiting", offsetof(counts_t, waiting) },
+};
+#define N_COUNT_FIELDS (sizeof COUNT_FIELDS / sizeof COUNT_FIELDS[0])
+
+static int64_t count_at(const counts_t *c, size_t i)
+{
+    int64_t v;
+    memcpy(&v, (const char *)c + COUNT_FIELDS[i].off, sizeof v);
+    return v;
+}
+
+static void eval_rate(const view_t *w, rate_id r, const target_set *targets, int64_t tol,
+                      rate_eval_t *ev)
+{
+    int64_t num, den;
+    counts_rate(&w->agg->c, r, &num, &den);
+    rate_eval(num, den, target_resolve(targets, r, w->target_agency, w->year), tol, ev);
+}
+
+/* The target as a number: the double nearest to its exact decimal text. */
+static double target_double(int64_t micro)
+{
+    char buf[32];
+    dec_format(micro, buf, sizeof buf);
+    return strtod(buf, NULL);
+}
+
+/* The sorted outliers of d (caller frees), or NULL: *oom on failure. */
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The k-th smallest duration (1-based): negative outliers, then the
+ * histogram, then the large outliers. `over` is d->over sorted. */
+static int64_t durs_kth(const durs_t *d, const int64_t *over, uint64_t k)
+{
+    uint64_t seen = 0;
+    size_t i = 0;
+    for (; i < d->over_n && over[i] < 0; i++)
+        if (++seen >= k)
+            return over[i];
+    for (size_t v = 0; v < d->hist_cap; v++) {
+        seen += (uint64_t)d->hist[v];
+        if (seen >= k)
+            return (int64_t)v;
+    }
+    for (; i < d->over_n; i++)
+        if (++seen >= k)
+            return over[i];
+    return 0;   /* k > n: not reached */
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+static json_t *jstr_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *counts_json(const counts_t *c)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    for (size_t i = 0; i < N_COUNT_FIELDS; i++)
+        if (json_object_set_new(o, COUNT_FIELDS[i].name, json_integer(count_at(c, i))) != 0)
+            goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static json_t *rate_json(const rate_eval_t *ev)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    bool has_target = ev->target.op != OP_NONE;
+    if (json_object_set_new(o, "value", ev->has_value ? json_real(ev->value) : json_null()) ||
+        json_object_set_new(o, "numerator", json_integer(ev->num)) ||
+        json_object_set_new(o, "denominator", json_integer(ev->den)) ||
+        json_object_set_new(o, "target", has_target ? json_real(target_double(ev->target.micro))
+                                                    : json_null()) ||
+        json_object_set_new(o, "op", jstr_or_null(rate_op_str(ev->target.op))) ||
+        json_object_set_new(o, "status", json_string(rate_status_str(ev->status))) ||
+        json_object_set_new(o, "gap", ev->has_gap ? json_integer(ev->gap) : json_null()))
+        goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static json_t *rates_json(const view_t *w, const target_set *targets, int64_t tol)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    for (int r = 0; r < R__COUNT; r++) {
+        rate_eval_t ev;
+        eval_rate(w, (rate_id)r, targets, tol, &ev);
+        if (json_object_set_new(o, rate_name((rate_id)r), rate_json(&ev)) != 0)
+            goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static json_t *durations_json(const durs_t *d)
+{
+    json_t *o = json_object(), *wd = json_object(), *cd = json_object();
+    int64_t *over = NULL;
+    if (o == NULL || wd == NULL || cd == NULL)
+        goto fail;
+    if (d->n == 0) {
+        if (json_object_set_new(wd, "mean", json_null()) ||
+            json_object_set_new(wd, "median", json_null()) ||
+            json_object_set_new(wd, "p90", json_null()) ||
+            json_object_set_new(cd, "mean", json_null()))
+            goto fail;
+    } else {
+        if (d->over_n > 0) {
+            if ((over = malloc(d->over_n * sizeof *over)) == NULL)
+                goto fail;
+            memcpy(over, d->over, d->over_n * sizeof *over);
+            qsort(over, d->over_n, sizeof *over, cmp_i64);
+        }
+        uint64_t n = (uint64_t)d->n;
+        double secs = (double)d->sec_sum + (double)d->us_sum / (double)TS_US_PER_SEC;
+        if (json_object_set_new(wd, "mean", json_real((double)d->wd_sum / (double)d->n)) ||
+            json_object_set_new(wd, "median", json_integer(durs_kth(d, over, rank_of(n, 50)))) ||
+            json_object_set_new(wd, "p90", json_integer(durs_kth(d, over, rank_of(n, 90)))) ||
+            json_object_set_new(cd, "mean", json_real(secs / 86400.0 / (double)d->n)))
+            goto fail;
+    }
+    free(over);
+    over = NULL;
+    if (json_object_set_new(o, "finished", json_integer(d->n)))
+        goto fail;
+    json_t *wd_owned = wd, *cd_owned = cd;
+    wd = cd = NULL;   /* set_new takes them even on failure */
+    if (json_object_set_new(o, "working_days", wd_owned) ||
+        json_object_set_new(o, "calendar_days", cd_owned))
+        goto fail;
+    return o;
+fail:
+    free(over);
+    json_decref(wd);
+    json_decref(cd);
+    json_decref(o);
+    return NULL;
+}
+
+/* counts, rates and durations of one view into object o. 0 ok, -1 failure. */
+static int fill_body(json_t *o, const view_t *w, const target_set *targets, int64_t tol)
+{
+    if (json_object_set_new(o, "counts", counts_json(&w->agg->c)) ||
+        json_object_set_new(o, "rates", rates_json(w, targets, tol)) ||
+        json_object_set_new(o, "durations", durations_json(&w->agg->d)))
+        return -1;
+    return 0;
+}
+
+static json_t *day_json(day_t d)
+{
+    char buf[DAY_FMT_MAX];
+    day_format(d, buf, sizeof buf);
+    return json_string(buf);
+}
+
+static json_t *group_json(const view_t *w, const target_set *targets, int64_t tol)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    if (json_object_set_new(o, "key", w->null_key ? json_null() : json_string(w->key)) ||
+        json_object_set_new(o, "label", jstr_or_null(w->label)))
+        goto fail;
+    if (w->bucket && (json_object_set_new(o, "from", day_json(w->from)) ||
+                      json_object_set_new(o, "to", day_json(w->to))))
+        goto fail;
+    if (fill_body(o, w, targets, tol) != 0)
+        goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static json_t *period_json(const metrics_query_t *q)
+{
+    char asof[TS_FMT_MAX];
+    ts_format(q->as_of, asof, sizeof asof);
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    if (json_object_set_new(o, "from", day_json(q->period.from)) ||
+        json_object_set_new(o, "to", day_json(q->period.to)) ||
+        json_object_set_new(o, "as_of", json_string(asof)) ||
+        json_object_set_new(o, "basis",
+                            json_string(q->basis == BASIS_COHORT ? "cohort" : "flow"))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *filters_json(const metrics_query_t *q)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    if ((q->agency[0] && json_object_set_new(o, "agency", json_string(q->agency))) ||
+        (q->procedure[0] && json_object_set_new(o, "procedure", json_string(q->procedure))) ||
+        (q->field[0] && json_object_set_new(o, "field", json_string(q->field))) ||
+        (q->channel && json_object_set_new(o, "channel", jstr_or_null(channel_name(q->channel)))) ||
+        (q->service_level &&
+         json_object_set_new(o, "service_level", json_integer(q->service_level)))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+json_t *metrics_to_json(const metrics_result_t *m, const target_set *targets, int64_t tol_micro,
+                        label_fn labels, void *label_ctx)
+{
+    const metrics_query_t *q = &m->q;
+    view_t whole;
+    view_t *gv = NULL;
+    size_t ng = 0;
+    bool oom = false;
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    whole_view(m, &whole);
+
+    const char *gb = q->group_bucket != BK_NONE ? bucket_kind_name(q->group_bucket)
+                                                 : dim_name(q->group_dim);
+    if (json_object_set_new(o, "period", period_json(q)) ||
+        json_object_set_new(o, "filters", filters_json(q)) ||
+        (gb && json_object_set_new(o, "group_by", json_string(gb))) ||
+        fill_body(o, &whole, targets, tol_micro) != 0)
+        goto fail;
+    if (gb) {
+        gv = group_views(m, labels, label_ctx, &ng, &oom);
+        if (oom)
+            goto fail;
+        json_t *arr = json_array();
+        if (json_object_set_new(o, "groups", arr) != 0)
+            goto fail;
+        for (size_t i = 0; i < ng; i++)
+            if (json_array_append_new(arr, group_json(&gv[i], targets, tol_micro)) != 0)
+                goto fail;
+    }
+    free(gv);
+    return o;
+fail:
+    free(gv);
+    json_decref(o);
+    return NULL;
+}
+
+/* ---- CSV ---------------------------------------------------------------- */
+
+typedef struct {
+    char *p;
+    size_t n, cap;
+    bool oom;   /* sticky: once set, appends are ignored */
+} sbuf;
+
+static void sb_put(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (p == NULL) {
+            b->oom = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+static void sb_puts(sbuf *b, const char *s)
+{
+    sb_put(b, s, strlen(s));
+}
+
+static void sb_i64(sbuf *b, int64_t v)
+{
+    char buf[24];
+    int len = snprintf(buf, sizeof buf, "%" PRId64, v);
+    sb_put(b, buf, (size_t)len);
+}
+
+/* The shortest "%.Ng" text that reads back as the same double. */
+static void sb_double(sbuf *b, double v)
+{
+    char buf[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    sb_puts(b, buf);
+}
+
+/*
+ * A text cell (key, label). RFC 4180: quoted when it holds a comma, quote, CR
+ * or LF, quotes doubled. Text starting with '=', '+', '-', '@', TAB or CR is
+ * prefixed with a single quote, because spreadsheets would run it as a
+ * formula (CSV injection); codes and names never legitimately start so, and
+ * numbers are written by the other cell writers, never through this one.
+ */
+static void sb_text_cell(sbuf *b, const char *s)
+{
+    if (s == NULL)
+        return;
+    bool guard = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0';
+    bool quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (quote)
+        sb_put(b, "\"", 1);
+    if (guard)
+        sb_put(b, "'", 1);
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            sb_put(b, "\"\"", 2);
+        else
+            sb_put(b, p, 1);
+    }
+    if (quote)
+        sb_put(b, "\"", 1);
+}
+
+static void csv_header(sbuf *b, bool buckets)
+{
+    sb_puts(b, "key,label");
+    if (buckets)
+        sb_puts(b, ",from,to");
+    for (size_t i = 0; i < N_COUNT_FIELDS; i++) {
+        sb_put(b, ",", 1);
+        sb_puts(b, COUNT_FIELDS[i].name);
+    }
+    static const char *const suffixes[] = {
+        "", "_numerator", "_denominator", "_target", "_status", "_gap",
+    };
+    for (int r = 0; r < R__COUNT; r++)
+        for (size_t s = 0; s < sizeof suffixes / sizeof suffixes[0]; s++) {
+            sb_put(b, ",", 1);
+            sb_puts(b, rate_name((rate_id)r));
+            sb_puts(b, suffixes[s]);
+        }
+    sb_puts(b, "\r\n");
+}
+
+static void csv_row(sbuf *b, const view_t *w, bool buckets, const target_set *targets,
+                    int64_t tol)
+{
+    char buf[32];
+    sb_text_cell(b, w->null_key ? NULL : w->key);
+    sb_put(b, ",", 1);
+    sb_text_cell(b, w->label);
+    if (buckets) {
+        sb_put(b, ",", 1);
+        if (w->bucket) {
+            day_format(w->from, buf, sizeof buf);
+            sb_puts(b, buf);
+        }
+        sb_put(b, ",", 1);
+        if (w->bucket) {
+            day_format(w->to, buf, sizeof buf);
+            sb_puts(b, buf);
+        }
+    }
+    for (size_t i = 0; i < N_COUNT_FIELDS; i++) {
+        sb_put(b, ",", 1);
+        sb_i64(b, count_at(&w->agg->c, i));
+    }
+    for (int r = 0; r < R__COUNT; r++) {
+        rate_eval_t ev;
+        eval_rate(w, (rate_id)r, targets, tol, &ev);
+        sb_put(b, ",", 1);
+        if (ev.has_value)
+            sb_double(b, ev.value);
+        sb_put(b, ",", 1);
+        sb_i64(b, ev.num);
+        sb_put(b, ",", 1);
+        sb_i64(b, ev.den);
+        sb_put(b, ",", 1);
+        if (ev.target.op != OP_NONE) {
+            dec_format(ev.target.micro, buf, sizeof buf);
+            sb_puts(b, buf);
+        }
+        sb_put(b, ",", 1);
+        sb_puts(b, rate_status_str(ev.status));
+        sb_put(b, ",", 1);
+        if (ev.has_gap)
+            sb_i64(b, ev.gap);
+    }
+    sb_puts(b, "\r\n");
+}
+
+char *metrics_to_csv(const metrics_result_t *m, const target_set *targets, int64_t tol_micro,
+                     label_fn labels, void *label_ctx, size_t *len)
+{
+    const metrics_query_t *q = &m->q;
+    bool buckets = q->group_bucket != BK_NONE;
+    sbuf b = { NULL, 0, 0, false };
+    view_t *gv = NULL;
+    size_t ng = 0;
+    bool oom = false;
+
+    sb_put(&b, "\xEF\xBB\xBF", 3);
+    csv_header(&b, buckets);
+    if (buckets || q->group_dim != DIM_NONE) {
+        gv = group_views(m, labels, label_ctx, &ng, &oom);
+        if (oom)
+            goto fail;
+        for (size_t i = 0; i < ng; i++)
+            csv_row(&b, &gv[i], buckets, targets, tol_micro);
+    } else {
+        view_t whole;
+        whole_view(m, &whole);
+        csv_row(&b, &whole, false, targets, tol_micro);
+    }
+    if (b.oom)
+        goto fail;
+    free(gv);
+    if (len)
+        *len = b.n;
+    return b.p;
+fail:
+    free(gv);
+    free(b.p);
+    return NULL;
+}

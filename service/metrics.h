@@ -1,0 +1,82 @@
+/*
+ * metrics.h - the counts, rates and durations of spec §5, computed from
+ * dossier rows. Pure: the database module streams rows in (metrics_add), this
+ * module classifies each with classify() and aggregates; rendering to JSON or
+ * CSV needs only the targets and a label lookup. No I/O.
+ *
+ * Flow basis (default): a row counts when its status is counted, it was
+ * received at or before as_of and not finished before the period's first
+ * instant. Cohort basis: only rows received in the period.
+ */
+#ifndef MOTCUA_METRICS_H
+#define MOTCUA_METRICS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "calendar.h"
+#include "query.h"
+#include "rates.h"
+#include "targets.h"
+
+/* What the database gives for one dossier. Strings are borrowed for the call. */
+typedef struct {
+    const char *agency_code;
+    const char *procedure_code;
+    const char *field_code;    /* effective: own, else the catalog's; NULL unknown */
+    int service_level;         /* effective: own, else the catalog's; 0 unknown */
+    int channel;               /* 1..3 */
+    int status;                /* 1..10 */
+    ts_t received_at, due_at;  /* due_at: the effective due date, TS_NULL none */
+    ts_t finished_at, supplement_requested_at, updated_at;
+    int supplement_count;
+    int64_t fee;               /* FEE_NULL unknown */
+    int catalog_has_fee;       /* -1 unknown, 0 no, 1 yes */
+    bool paid_online;
+    bool apology;
+} metrics_row_t;
+
+typedef struct {
+    int64_t carried_over, received, received_online, received_direct, received_postal;
+    int64_t finished, early, on_time, late, withdrawn, stopped, resolved;
+    int64_t pending, in_time, overdue, waiting;
+    /* numerators/denominators of the payment, uptake and apology rates */
+    int64_t fee_bearing, fee_bearing_paid_online;
+    int64_t level34, level34_online;
+    int64_t late_apology;
+} counts_t;
+
+typedef struct metrics_result metrics_result_t;
+
+/* A label for a group key (agency or procedure name), or NULL. */
+typedef const char *(*label_fn)(void *ctx, dim_t dim, const char *key);
+
+/* A new, empty result for query q (copied). cal is borrowed and must outlive
+ * the result. NULL on allocation failure. Caller frees with metrics_free. */
+metrics_result_t *metrics_new(const metrics_query_t *q, const calendar_t *cal);
+void metrics_free(metrics_result_t *m);
+
+/* Adds one row (routes it to the total and to its group or buckets).
+ * 0 ok, -1 out of memory, -2 more than 10,000 groups. */
+int metrics_add(metrics_result_t *m, const metrics_row_t *row);
+
+/* The counts of the whole query (for tests and other modules). */
+const counts_t *metrics_total(const metrics_result_t *m);
+
+/* The response of spec §5 as a new JSON object (caller owns), or NULL on
+ * allocation failure. tol_micro is the near-miss tolerance. */
+json_t *metrics_to_json(const metrics_result_t *m, const target_set *targets,
+                        int64_t tol_micro, label_fn labels, void *label_ctx);
+
+/* The CSV form (spec §5): UTF-8 BOM, a header row, one row per group (or one
+ * row). Returns a malloc'd NUL-terminated string (caller frees), length in
+ * *len; NULL on allocation failure. */
+char *metrics_to_csv(const metrics_result_t *m, const target_set *targets,
+                     int64_t tol_micro, label_fn labels, void *label_ctx, size_t *len);
+
+/* Pure helpers, exposed for tests. */
+void counts_rate(const counts_t *c, rate_id r, int64_t *num, int64_t *den);
+/* Nearest-rank percentile (pct 1..100) of a sorted array. */
+int64_t nearest_rank(const int64_t *sorted, size_t n, int pct);
+
+#endif
