@@ -24,7 +24,7 @@ SAN_OBJ  = $(patsubst service/%.c,build/san/%.o,$(LIB_SRC)) build/san/migrations
 REL_TOBJ = $(patsubst tests/%.c,build/rel/t_%.o,$(TEST_SRC))
 SAN_TOBJ = $(patsubst tests/%.c,build/san/t_%.o,$(TEST_SRC))
 
-.PHONY: all run check deps test-rel test-san clean db-start db-stop
+.PHONY: all run check deps test-rel test-san test-cli clean db-start db-stop
 all: bin/motcua
 
 build/rel/%.o: service/%.c $(wildcard service/*.h) | build/rel
@@ -71,13 +71,16 @@ deps:
 # sanitized) against a throwaway PostgreSQL cluster in a temp dir (tests/with-pg.sh).
 check: deps
 	$(MAKE) --no-print-directory build/check_rel build/check_san bin/motcua
-	tests/with-pg.sh $(MAKE) --no-print-directory test-rel test-san
+	tests/with-pg.sh $(MAKE) --no-print-directory test-rel test-san test-cli
 
 test-rel:
 	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-4} build/check_rel
 test-san:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-10} build/check_san
+
+test-cli: bin/motcua
+	tests/cli.sh
 
 # make run: a local cluster under var/ unless MOTCUA_DB names a database.
 run: deps

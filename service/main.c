@@ -241,14 +241,17 @@ static char *read_all(const char *path, size_t *len)
 
 typedef struct {
     const char *file;
+    int tty;
 } progress_ctx;
 
+/* One progress line per committed chunk: rewritten in place on a terminal,
+ * one line each when stderr is a file or a pipe. */
 static void progress(void *ctx, const ingest_counts *c)
 {
     progress_ctx *p = ctx;
-    fprintf(stderr, "\r%s: %ld records (%ld inserted, %ld updated, %ld unchanged, %ld stale, "
-                    "%ld rejected)", p->file, c->received, c->inserted, c->updated, c->unchanged,
-            c->stale, c->rejected);
+    fprintf(stderr, "%s%s: %ld records (%ld inserted, %ld updated, %ld unchanged, %ld stale, "
+                    "%ld rejected)%s", p->tty ? "\r" : "", p->file, c->received, c->inserted, c->updated, c->unchanged,
+            c->stale, c->rejected, p->tty ? "" : "\n");
 }
 
 static int import_file(db_conn *c, const char *path, const char *format_flag, long *rejected)
@@ -274,7 +277,7 @@ static int import_file(db_conn *c, const char *path, const char *format_flag, lo
         fprintf(stderr, "motcua: out of memory\n");
         return 1;
     }
-    progress_ctx pc = { path };
+    progress_ctx pc = { strcmp(path, "-") ? path : "stdin", isatty(2) };
     ingest_on_progress(in, progress, &pc);
     record_sink sink = ingest_sink(in);
     int prc = body_parse(fmt, buf, len, &sink, msg, sizeof msg);
@@ -288,8 +291,8 @@ static int import_file(db_conn *c, const char *path, const char *format_flag, lo
         fprintf(stderr, "\nmotcua: %s: database write failed: %s\n", path, db_error(c));
         rc = 1;
     } else {
-        progress(&pc, ingest_get_counts(in));
-        fputc('\n', stderr);
+        if (pc.tty)
+            fputc('\n', stderr);
         json_t *res = ingest_result_json(in);
         char *s = res ? json_dumps(res, JSON_COMPACT) : NULL;
         if (s)

@@ -189,7 +189,7 @@ static int iso_weeks_naive(int y)
 START_TEST(test_iso_weeks_all_years)
 {
     period_t p, prev = {0, 0};
-    char name[16];
+    char name[32];
     int long_years = 0;
     for (int y = 1900; y <= 2400; y++) {
         int weeks = iso_weeks_naive(y);

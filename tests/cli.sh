@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# cli.sh - end-to-end checks of the motcua binary as an operator uses it:
+# --help of every command, migrate, import of each format (progress on
+# stderr, result on stdout, exit codes), serve answering HTTP, and a clean
+# stop on SIGTERM while a large ingest is in flight (the request completes).
+# Needs MOTCUA_TEST_DB (tests/with-pg.sh sets it).
+set -uo pipefail
+bin=${MOTCUA_BIN:-bin/motcua}
+tmp=$(mktemp -d)
+pass=0 fail=0
+trap 'rm -rf "$tmp"; [ -n "${pid:-}" ] && kill -9 "$pid" 2>/dev/null' EXIT
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+expect() { # expect DESCRIPTION COMMAND... : command must succeed
+    local what=$1; shift
+    if "$@"; then ok; else bad "$what"; fi
+}
+
+db=$(psql "$MOTCUA_TEST_DB" -tAc "SELECT 'motcua_cli_' || pg_backend_pid()")
+psql "$MOTCUA_TEST_DB" -qc "CREATE DATABASE $db" || exit 1
+export MOTCUA_DB="$MOTCUA_TEST_DB dbname=$db"
+
+for c in serve migrate import demo-data; do
+    expect "$c --help" sh -c "$bin $c --help | grep -q usage"
+done
+expect "no command is a usage error" sh -c "! $bin >/dev/null 2>&1"
+expect "unknown command" sh -c "! $bin frobnicate 2>/dev/null"
+expect "bad flag value" sh -c "! $bin migrate --db-pool zero 2>/dev/null"
+
+expect "migrate" "$bin" migrate
+expect "migrate again applies nothing" sh -c "$bin migrate 2>&1 | grep -q '0 migrations applied'"
+
+cat > "$tmp/a.csv" <<'CSV'
+code,agency_code,procedure_code,channel,status,received_at,due_at,finished_at,fee,paid_online
+CLI-1,000.00.01.H62,1.004227,online,resolved,2024-03-01 08:00,2024-03-08,2024-03-05 10:00,200000,yes
+CLI-2,000.00.01.H62,1.004227,direct,processing,2024-03-02 08:00,2024-03-09,,,no
+CLI-3,000.00.01.H62,1.004227,fax,processing,2024-03-02 08:00,,,,
+CSV
+"$bin" import "$tmp/a.csv" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+expect "import with a rejected row exits 3" test "$rc" = 3
+expect "import result on stdout" grep -q '"inserted":2' "$tmp/out"
+expect "rejected row reported by line" grep -q '"line":4' "$tmp/out"
+expect "progress on stderr" grep -q 'records' "$tmp/err"
+
+"$bin" demo-data --count 12000 --seed 3 > "$tmp/demo.ndjson"
+expect "import ndjson from stdin" sh -c "$bin import --format ndjson - < $tmp/demo.ndjson | grep -q '\"inserted\":12000'"
+expect "re-import is unchanged" sh -c "$bin import $tmp/demo.ndjson | grep -q '\"unchanged\":12000'"
+expect "bad JSON stores nothing" sh -c "echo '[{\"code\":' > $tmp/bad.json; ! $bin import $tmp/bad.json 2>/dev/null"
+expect "unknown extension" sh -c "! $bin import $tmp/a.txt 2>/dev/null"
+n=$(psql "$MOTCUA_DB" -tAc "SELECT count(*) FROM dossier")
+expect "dossier count after imports" test "$n" = 12002
+
+port=$((20000 + RANDOM % 20000))
+MOTCUA_LISTEN=127.0.0.1:$port "$bin" serve 2>"$tmp/serve.log" &
+pid=$!
+for _ in $(seq 50); do curl -s "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+expect "healthz" sh -c "curl -s http://127.0.0.1:$port/healthz | grep -q ok"
+expect "metrics" sh -c "curl -s 'http://127.0.0.1:$port/v1/metrics?period=2024-03' | grep -q '\"received\":'"
+"$bin" demo-data --count 60000 --seed 4 > "$tmp/big.ndjson"
+curl -s -o "$tmp/big.out" -w '%{http_code}' -H 'Content-Type: application/x-ndjson' \
+    --data-binary @"$tmp/big.ndjson" "http://127.0.0.1:$port/v1/dossiers" > "$tmp/big.code" &
+cpid=$!
+sleep 0.3
+kill -TERM "$pid"
+wait "$cpid"
+wait "$pid"
+src=$?
+pid=
+expect "serve exits 0 on SIGTERM" test "$src" = 0
+expect "in-flight ingest completed" test "$(cat "$tmp/big.code")" = 200
+expect "in-flight ingest stored everything" grep -q '"received":60000' "$tmp/big.out"
+expect "access log is JSON lines" grep -q '"method":"POST","path":"/v1/dossiers"' "$tmp/serve.log"
+
+psql "$MOTCUA_TEST_DB" -qc "DROP DATABASE $db" >/dev/null 2>&1
+echo "cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]
