@@ -42,7 +42,7 @@ void api_metrics(app_t *app, const http_req *req, http_resp *resp)
     char bad[64], msg[256];
     if (query_parse_metrics(req->params, req->nparams, ts_now(), app->cfg->within, &q,
                             bad, sizeof bad, msg, sizeof msg) != 0) {
-        resp_error(resp, 400, "%s: %s", bad, msg);
+        resp_error(resp, 400, "%s", msg); /* msg names the parameter */
         return;
     }
     if (req_wants_csv(req))

@@ -34,6 +34,7 @@ typedef struct {
     char *body;
     size_t len, cap;
     int rejected;             /* a response was queued before the body was read */
+    int overflow;             /* the body went over the limit (413) or memory (500) */
     int status;
     char method[16];
     char path[256];
@@ -168,7 +169,7 @@ void http_dispatch(app_t *app, const http_req *req, http_resp *resp)
         if (is_get)
             api_dossier_get(app, req, resp, req->path + sizeof prefix - 1);
         else
-            method_not_allowed(resp, "GET");
+            method_not_allowed(resp, "GET, HEAD");
         return;
     }
     for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
@@ -217,13 +218,19 @@ static enum MHD_Result queue(struct MHD_Connection *conn, req_state *st, http_re
     return ret;
 }
 
+typedef struct {
+    http_req *q;
+    size_t seen;
+} param_collector;
+
 static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *value)
 {
     (void)kind;
-    http_req *q = cls;
-    if (q->nparams >= HTTP_MAX_PARAMS)
+    param_collector *pc = cls;
+    if (++pc->seen > HTTP_MAX_PARAMS)
         return MHD_NO;
+    http_req *q = pc->q;
     q->params[q->nparams].key = key ? key : "";
     q->params[q->nparams].value = value ? value : "";
     q->nparams++;
@@ -309,37 +316,47 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_size > 0) {
-        if (!st->rejected) {
+        if (!st->rejected && !st->overflow) {
             int rc = append_body(st, upload_data, *upload_size, app->cfg->body_limit);
             if (rc != 0) {
+                /* libmicrohttpd 0.9.75 cannot answer in the middle of a body, so
+                 * the rest is read and dropped and the answer comes at its end;
+                 * a client that goes on far past the limit is cut off. */
                 free(st->body);
                 st->body = NULL;
-                st->len = st->cap = 0;
-                st->rejected = 1;
-                if (rc == -1)
-                    resp_error(&r, 413, "the body is larger than %zu bytes", app->cfg->body_limit);
-                else
-                    resp_error(&r, 500, "out of memory");
-                *upload_size = 0;
-                return queue(conn, st, &r);
+                st->cap = 0;
+                st->overflow = rc == -1 ? 413 : 500;
             }
+        } else if (st->overflow) {
+            st->len += *upload_size;
+            if (st->len > 2 * app->cfg->body_limit + (1u << 20))
+                return MHD_NO;
         }
         *upload_size = 0;
         return MHD_YES;
     }
     if (st->rejected)
         return MHD_YES;
+    if (st->overflow) {
+        st->rejected = 1;
+        if (st->overflow == 413)
+            resp_error(&r, 413, "the body is larger than %zu bytes", app->cfg->body_limit);
+        else
+            resp_error(&r, 500, "out of memory");
+        return queue(conn, st, &r);
+    }
 
     http_req q = { 0 };
     q.method = method;
     q.path = url;
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, &q);
+    param_collector pc = { &q, 0 };
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, &pc);
     q.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     q.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
     q.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     q.body = st->body ? st->body : "";
     q.body_len = st->len;
-    if (q.nparams >= HTTP_MAX_PARAMS)
+    if (pc.seen > HTTP_MAX_PARAMS)
         resp_error(&r, 400, "too many query parameters (at most %d)", HTTP_MAX_PARAMS);
     else
         http_dispatch(app, &q, &r);

@@ -876,10 +876,15 @@ static json_t *durations_json(const durs_t *d)
     over = NULL;
     if (json_object_set_new(o, "finished", json_integer(d->n)))
         goto fail;
-    json_t *wd_owned = wd, *cd_owned = cd;
-    wd = cd = NULL;   /* set_new takes them even on failure */
-    if (json_object_set_new(o, "working_days", wd_owned) ||
-        json_object_set_new(o, "calendar_days", cd_owned))
+    /* set_new takes its value even when it fails: hand each over just
+     * before its call, so that the failure path frees each exactly once */
+    json_t *owned = wd;
+    wd = NULL;
+    if (json_object_set_new(o, "working_days", owned))
+        goto fail;
+    owned = cd;
+    cd = NULL;
+    if (json_object_set_new(o, "calendar_days", owned))
         goto fail;
     return o;
 fail:

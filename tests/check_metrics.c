@@ -559,6 +559,20 @@ START_TEST(test_boundaries)
     ck_assert_int_eq(c->finished, 2);
     ck_assert_int_eq(c->pending, 4);
     metrics_free(m);
+
+    /* a cohort bucket takes a row received at the period's first instant */
+    q.basis = BASIS_COHORT;
+    q.group_bucket = BK_DAY;
+    m = metrics_new(&q, cal);
+    r = row0();
+    r.received_at = start;
+    ck_assert_int_eq(metrics_add(m, &r), 0);
+    json_t *j = metrics_to_json(m, NULL, TOL, NULL, NULL);
+    json_t *c0 = json_object_get(json_array_get(json_object_get(j, "groups"), 0), "counts");
+    ck_assert_int_eq(jint(c0, "received"), 1);
+    ck_assert_int_eq(jint(c0, "pending"), 1);
+    json_decref(j);
+    metrics_free(m);
     calendar_free(cal);
 }
 END_TEST

@@ -1,0 +1,130 @@
+/*
+ * testlib.h - shared helpers of the integration suites (check_api.c,
+ * check_ingest_db.c): a fresh PostgreSQL database per test, the real HTTP
+ * server started in-process on a free port, a tiny blocking HTTP/1.1 client
+ * (no libcurl) and jansson helpers.
+ *
+ * Use tl_setup/tl_teardown as a checked fixture: each test (forked by Check)
+ * gets its own database motcua_t_<pid>_<n>, created from the cluster named by
+ * MOTCUA_TEST_DB (tests/with-pg.sh sets it; without it every test FAILS) and
+ * migrated with db_migrate, and its own server. Helpers fail the running test
+ * (ck_abort_msg) on anything unexpected, so a test body stays a list of
+ * requests and assertions.
+ */
+#ifndef MOTCUA_TESTLIB_H
+#define MOTCUA_TESTLIB_H
+
+#include <check.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "calendar.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+
+typedef struct {
+    char dbname[64];
+    char conninfo[1200];   /* libpq conninfo of this test's database */
+    config_t cfg;          /* tests may change it between tl_server_stop/start */
+    db_pool *pool;
+    calendar_t *cal;
+    app_t app;
+    http_server *srv;
+    int port;
+} tl_env_t;
+
+extern tl_env_t tl_env;
+
+/* ---- fixture ------------------------------------------------------------- */
+
+/* Fresh migrated database + running server (config_defaults, cfg.db = the
+ * database, listen 127.0.0.1:0). */
+void tl_setup(void);
+/* Stops the server and drops the database. */
+void tl_teardown(void);
+/* Starts / stops the server with tl_env.cfg (e.g. after changing body_limit). */
+void tl_server_start(void);
+void tl_server_stop(void);
+
+/* ---- SQL on the test database ------------------------------------------- */
+
+/* The first column of the first row of a query, as a long (fails the test on
+ * an SQL error or no row). */
+long tl_sql_long(const char *sql);
+void tl_sql_exec(const char *sql);
+
+/* ---- growable byte buffer (request bodies) ------------------------------ */
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+} tl_buf;
+
+void tl_buf_put(tl_buf *b, const char *s, size_t n);
+void tl_buf_puts(tl_buf *b, const char *s);
+void tl_buf_printf(tl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tl_buf_free(tl_buf *b);
+
+/* ---- HTTP client ----------------------------------------------------------- */
+
+typedef struct {
+    int status;      /* 0 when no status line was received */
+    char *head;      /* status line and headers, NUL-terminated */
+    char *body;      /* NUL-terminated */
+    size_t len;
+} tl_resp;
+
+/* One request to the test server with Connection: close. headers: extra
+ * "Name: value\r\n" lines or NULL. body NULL: no body and no Content-Length.
+ * Returns the status (0 when the connection failed). */
+int tl_http(const char *method, const char *path, const char *headers, const char *body,
+            size_t len, tl_resp *out);
+/* Percent-encodes s for a URL path segment or query value (caller frees). */
+char *tl_urlencode(const char *s);
+/* Sends raw request bytes as they are (e.g. a chunked upload). */
+int tl_http_raw(const char *req, size_t n, tl_resp *out);
+/* A response header's value (case-insensitive name) copied into buf, or NULL. */
+const char *tl_header(const tl_resp *r, const char *name, char *buf, size_t cap);
+void tl_resp_free(tl_resp *r);
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+/* The response body as JSON (fails the test when it is not JSON). */
+json_t *tl_json(const tl_resp *r);
+/* A request whose answer must have status `expect` and a JSON body. */
+json_t *tl_call(const char *method, const char *path, const char *ctype, const char *body,
+                size_t len, int expect);
+json_t *tl_get(const char *path, int expect);
+/* POST /v1/dossiers that must answer 200; returns the ingest result after
+ * checking received = inserted + updated + unchanged + stale + rejected. */
+json_t *tl_ingest(const char *ctype, const char *body, size_t len);
+
+/* The value at a path like "counts.received" or "errors[0].field" (NULL when
+ * absent). */
+json_t *tl_jpath(json_t *root, const char *path);
+/* An integer at path (fails the test when it is not an integer). */
+json_int_t tl_jint(json_t *root, const char *path);
+/* A string at path, NULL when it is JSON null (fails on other types or absence). */
+const char *tl_jstr(json_t *root, const char *path);
+bool tl_jnull(json_t *root, const char *path);
+/* true/false at path (fails on other types). */
+bool tl_jbool(json_t *root, const char *path);
+/* Checks an error body {"error":{"code":code,"message":"..."}}. */
+void tl_assert_error(json_t *body, const char *code);
+
+/* ck_assert-style string comparison where either side may be NULL. */
+#define tl_assert_str(got, want, ...)                                                        \
+    do {                                                                                     \
+        const char *tl_g_ = (got), *tl_w_ = (want);                                          \
+        ck_assert_msg((tl_g_ == NULL && tl_w_ == NULL) ||                                    \
+                          (tl_g_ != NULL && tl_w_ != NULL && strcmp(tl_g_, tl_w_) == 0),     \
+                      "%s: got '%s', want '%s'", tl_msg_(__VA_ARGS__),                       \
+                      tl_g_ ? tl_g_ : "(null)", tl_w_ ? tl_w_ : "(null)");                   \
+    } while (0)
+
+/* A formatted context string for messages (a static rotating buffer). */
+const char *tl_msg_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
