@@ -20,6 +20,47 @@ static int media_is(const char *ct, size_t n, const char *type)
     return strlen(type) == n && strncasecmp(ct, type, n) == 0;
 }
 
+/* Finds parameter `name` in "; a=b; charset=utf-8" (case-insensitive name,
+ * value optionally quoted). 1 found (*val, *vlen set), 0 absent, -1 malformed. */
+static int find_param(const char *p, const char *name, const char **val, size_t *vlen)
+{
+    int found = 0;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0')
+            return found;
+        if (*p++ != ';')
+            return -1;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0')
+            return found; /* a trailing ';' */
+        const char *key = p;
+        size_t klen = strcspn(p, "=; \t");
+        if (klen == 0 || p[klen] != '=')
+            return -1;
+        const char *v = p + klen + 1;
+        size_t len;
+        if (*v == '"') {
+            const char *close = strchr(v + 1, '"');
+            if (!close)
+                return -1;
+            v++;
+            len = (size_t)(close - v);
+            p = close + 1;
+        } else {
+            len = strcspn(v, "; \t");
+            p = v + len;
+        }
+        if (klen == strlen(name) && strncasecmp(key, name, klen) == 0) {
+            *val = v;
+            *vlen = len;
+            found = 1;
+        }
+    }
+}
+
 int body_format_from_content_type(const char *ct, body_format *out)
 {
     if (!ct)
@@ -27,24 +68,23 @@ int body_format_from_content_type(const char *ct, body_format *out)
     while (*ct == ' ' || *ct == '\t')
         ct++;
     size_t n = strcspn(ct, "; \t");
-    const char *params = ct + n;
-    if (media_is(ct, n, "application/json")) *out = BODY_JSON;
+    body_format f;
+    if (media_is(ct, n, "application/json")) f = BODY_JSON;
     else if (media_is(ct, n, "application/x-ndjson") || media_is(ct, n, "application/ndjson") ||
              media_is(ct, n, "application/jsonl") || media_is(ct, n, "application/x-jsonlines"))
-        *out = BODY_NDJSON;
-    else if (media_is(ct, n, "text/csv")) *out = BODY_CSV;
+        f = BODY_NDJSON;
+    else if (media_is(ct, n, "text/csv")) f = BODY_CSV;
     else return -1;
     /* Only UTF-8 is accepted: a charset parameter naming anything else is refused. */
-    const char *cs = NULL;
-    for (const char *q = params; *q && !cs; q++)
-        if (strncasecmp(q, "charset=", 8) == 0)
-            cs = q;
-    if (cs) {
-        cs += 8;
-        if (*cs == '"') cs++;
-        if (strncasecmp(cs, "utf-8", 5) != 0 && strncasecmp(cs, "utf8", 4) != 0)
-            return -1;
-    }
+    const char *cs;
+    size_t cslen;
+    int r = find_param(ct + n, "charset", &cs, &cslen);
+    if (r < 0)
+        return -1;
+    if (r == 1 && !((cslen == 5 && strncasecmp(cs, "utf-8", 5) == 0) ||
+                    (cslen == 4 && strncasecmp(cs, "utf8", 4) == 0)))
+        return -1;
+    *out = f;
     return 0;
 }
 

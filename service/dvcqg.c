@@ -8,7 +8,11 @@
 
 #include "body.h"
 
-/* A timestamp member, also folded into the latest-change instant. */
+/* A timestamp member, folded into the latest-change instant when it records
+ * an event. The due date (NgayHenTra) is a promise, not an event: it is
+ * usually the latest timestamp of every state of a dossier, so folding it in
+ * would give an old state and a newer one the same updated_at, and an old
+ * re-sent state would reopen a resolved dossier instead of being stale. */
 static void set_ts(rec_builder *rb, arena_t *a, int f, json_t *obj, const char *key, ts_t *latest)
 {
     json_t *v = json_object_get(obj, key);
@@ -18,7 +22,6 @@ static void set_ts(rec_builder *rb, arena_t *a, int f, json_t *obj, const char *
     ts_t t = TS_NULL;
     switch (f) {
     case F_RECEIVED_AT: t = rb->d.received_at; break;
-    case F_DUE_AT: t = rb->d.due_at; break;
     case F_FINISHED_AT: t = rb->d.finished_at; break;
     case F_RETURNED_AT: t = rb->d.returned_at; break;
     default: break;
@@ -66,8 +69,8 @@ static void map_fees(rec_builder *rb, json_t *obj)
     json_array_foreach(list, i, item) {
         json_t *gia = json_is_object(item) ? json_object_get(item, "Gia") : NULL;
         int64_t g;
-        if (!gia || json_is_null(gia))
-            continue;
+        if (!gia || json_is_null(gia) || (json_is_string(gia) && json_string_length(gia) == 0))
+            continue; /* empty string = null (spec §3) */
         if (lenient_int(gia, &g) != 0 || g < 0) {
             rec_fail(rb, F_FEE, "DanhSachLePhi[%zu].Gia is not a whole amount >= 0", i);
             return;
@@ -125,6 +128,8 @@ static void map_code(rec_builder *rb, arena_t *a, json_t *obj)
         return;
     rec_set_json(rb, a, F_CODE, v, true);
     const char *code = rb->d.code;
+    if (!code && json_is_string(v) && json_string_length(v) > 0)
+        code = json_string_value(v); /* rejected as a code (too long): still split it */
     if (!code)
         return;
     const char *dash = strchr(code, '-');

@@ -759,7 +759,6 @@ static double target_double(int64_t micro)
     return strtod(buf, NULL);
 }
 
-/* The sorted outliers of d (caller frees), or NULL: *oom on failure. */
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -1069,7 +1068,7 @@ static void sb_text_cell(sbuf *b, const char *s)
 {
     if (s == NULL)
         return;
-    bool guard = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0';
+    bool guard = s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
     bool quote = strpbrk(s, ",\"\r\n") != NULL;
     if (quote)
         sb_put(b, "\"", 1);

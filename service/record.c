@@ -288,6 +288,11 @@ void rec_set_text(rec_builder *rb, arena_t *a, int f, const char *s, size_t n)
         set_null(rb, f);
         return;
     }
+    if (memchr(s, '\0', n)) {
+        /* A C string would silently end at the NUL and merge two codes. */
+        rec_fail(rb, f, "contains a NUL character");
+        return;
+    }
     switch (FIELDS[f].kind) {
     case K_CODE:
     case K_TEXT:
@@ -352,10 +357,6 @@ void rec_set_json(rec_builder *rb, arena_t *a, int f, json_t *v, bool lenient)
         if (!text_ok) {
             rec_fail(rb, f, "must be %s, not a string",
                      k == K_BOOL ? "true or false" : "an integer");
-            return;
-        }
-        if (memchr(s, '\0', n)) {
-            rec_fail(rb, f, "contains a NUL character");
             return;
         }
         rec_set_text(rb, a, f, s, n);
@@ -423,6 +424,8 @@ static void require(rec_builder *rb, int f, bool present)
 void rec_finish(rec_builder *rb)
 {
     const dossier_t *d = &rb->d;
+    if (field_failed(rb, -1))
+        return; /* not a record at all: "required" errors would only be noise */
     require(rb, F_CODE, d->code != NULL);
     require(rb, F_AGENCY_CODE, d->agency_code != NULL);
     require(rb, F_PROCEDURE_CODE, d->procedure_code != NULL);

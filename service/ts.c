@@ -21,7 +21,6 @@
 
 #define TS_YEAR_MIN 1900
 #define TS_YEAR_MAX 9999
-#define TS_FRAC_MAX_DIGITS 9
 
 /* Floor division and the matching non-negative remainder (b > 0). */
 static int64_t floor_div(int64_t a, int64_t b)
@@ -286,15 +285,14 @@ static bool take_date(cursor *c, fields *f)
            take_char(c, '-') && take_digits(c, 2, &f->d) && valid_date(f->y, f->mo, f->d);
 }
 
-/* ".f" .. ".fffffffff" (1 to 9 digits), truncated to microseconds. */
+/* ".f..." (one digit or more), truncated to microseconds: some systems send
+ * nanoseconds or more, and the spec keeps microseconds. */
 static bool take_fraction(cursor *c, fields *f)
 {
     size_t k = 0;
     int64_t scaled = 0;
     while (c->i < c->n && is_digit(c->s[c->i])) {
-        if (++k > TS_FRAC_MAX_DIGITS)
-            return false;
-        if (k <= 6)
+        if (++k <= 6)
             scaled = scaled * 10 + (c->s[c->i] - '0');
         c->i++;
     }

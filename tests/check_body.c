@@ -185,6 +185,7 @@ START_TEST(test_content_types_refused)
         "", " ", "application/json; charset=latin1", "application/json; charset=iso-8859-1",
         "text/csv; charset=ISO-8859-1", "text/csv;charset=windows-1258",
         "application/x-ndjson; charset=utf-16", "application/json; charset=\"latin1\"",
+        "application/json; CHARSET=latin1", "text/csv; Charset=Windows-1258",
         "text/plain", "application/xml", "application/jsonx", "application/json-seq",
         "application", "json", "csv", "*/*", "multipart/form-data; boundary=x",
         "application/x-www-form-urlencoded", "text/csvx", "garbage", "\x01\x02",
@@ -196,6 +197,22 @@ START_TEST(test_content_types_refused)
     }
     body_format f;
     ck_assert_int_eq(body_format_from_content_type(NULL, &f), -1);
+}
+END_TEST
+
+START_TEST(test_content_type_strict_tokens)
+{
+    /* The charset value is a whole token, and the media type is followed by
+     * parameters only: "utf-88" is not UTF-8, "json garbage" is junk. */
+    static const char *const bad[] = {
+        "application/json; charset=utf-88", "text/csv;charset=utf-8y",
+        "application/json; charset=utf8mb4", "application/json garbage",
+        "text/csv junk=1",
+    };
+    for (size_t i = 0; i < NELEM(bad); i++) {
+        body_format f = BODY_JSON;
+        ck_assert_msg(body_format_from_content_type(bad[i], &f) == -1, "'%s' accepted", bad[i]);
+    }
 }
 END_TEST
 
@@ -373,7 +390,7 @@ START_TEST(test_json_deep_nesting)
     memset(body + n, ']', depth);
     n += depth;
     body[n++] = ',';
-    strcpy(body + n, REC1 + 1);  /* the rest of REC1 after its '{' */
+    strcpy(body + n, &REC1[1]);  /* the rest of REC1 after its '{' */
     strcat(body, "]");
     ck_assert_int_eq(parse(BODY_JSON, body), BODY_OK);
     ck_assert_int_eq(G.n, 1);
@@ -957,7 +974,7 @@ START_TEST(test_random_mutations)
         size_t cap = SAMPLES[i].len + 64;
         char *buf = malloc(cap);
         ck_assert_ptr_nonnull(buf);
-        for (int iter = 0; iter < 1000; iter++) {
+        for (int iter = 0; iter < 2000; iter++) {
             memcpy(buf, SAMPLES[i].buf, SAMPLES[i].len);
             size_t len = mutate(buf, SAMPLES[i].len, cap);
             int rc = robust_parse(SAMPLES[i].f, buf, len, SAMPLES[i].name, iter);
@@ -973,9 +990,9 @@ START_TEST(test_random_mutations)
         free(buf);
     }
     /* The mutations are mild enough that many bodies still carry valid records. */
-    ck_assert_int_eq(runs, 5000);
-    ck_assert_int_gt(valid, 1000);
-    ck_assert_int_gt(invalid_bodies, 100);
+    ck_assert_int_eq(runs, 10000);
+    ck_assert_int_gt(valid, 2000);
+    ck_assert_int_gt(invalid_bodies, 200);
 }
 END_TEST
 
@@ -985,6 +1002,7 @@ Suite *make_body_suite(void)
     TCase *tc = tcase_create("content_type");
     tcase_add_test(tc, test_content_types_accepted);
     tcase_add_test(tc, test_content_types_refused);
+    tcase_add_test(tc, test_content_type_strict_tokens);
     tcase_add_test(tc, test_format_from_filename);
     suite_add_tcase(s, tc);
 

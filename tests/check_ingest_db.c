@@ -438,8 +438,8 @@ START_TEST(test_personal_data_not_stored)
     json_t *res = tl_ingest(JSON_CT, ENVELOPE, sizeof ENVELOPE - 1);
     json_decref(res);
     json_t *rec = base_rec("P-1");
-    json_object_set_new(rec, "ChuHoSo", json_string("Tr\xE1\xBA\xA7n Th\xE1\xBB\x8B B\xC3\xADch"));
-    json_object_set_new(rec, "applicant_name", json_string("Tr\xE1\xBA\xA7n Th\xE1\xBB\x8B B\xC3\xADch"));
+    json_object_set_new(rec, "ChuHoSo", json_string("Tr\xE1\xBA\xA7n Th\xE1\xBB\x8B B\xC3\xAD" "ch"));
+    json_object_set_new(rec, "applicant_name", json_string("Tr\xE1\xBA\xA7n Th\xE1\xBB\x8B B\xC3\xAD" "ch"));
     json_object_set_new(rec, "phone", json_string("0987654321"));
     json_object_set_new(rec, "id_number", json_string("001200009999"));
     send_one(rec, "inserted");
@@ -447,7 +447,7 @@ START_TEST(test_personal_data_not_stored)
     ck_assert_msg(rows_matching("S\xE1\xBB\x9F T\xC6\xB0 ph\xC3\xA1p") >= 1,
                   "the search does not find a label that is stored");
     long n = rows_matching("079123456789|0912345678|an\\.nguyen@example|Nguy\xE1\xBB\x85n V\xC4\x83n An|"
-                           "12 L\xC3\xAA L\xE1\xBB\xA3i|0987654321|001200009999|Tr\xE1\xBA\xA7n Th\xE1\xBB\x8B B\xC3\xADch");
+                           "12 L\xC3\xAA L\xE1\xBB\xA3i|0987654321|001200009999|Tr\xE1\xBA\xA7n Th\xE1\xBB\x8B B\xC3\xAD" "ch");
     ck_assert_msg(n == 0, "%ld rows hold personal data", n);
     ck_assert_int_eq(tl_sql_long("SELECT count(*) FROM information_schema.columns WHERE "
                                  "table_schema = 'public' AND column_name ~* "
@@ -689,3 +689,326 @@ START_TEST(test_validation_rules)
     json_decref(d);
 }
 END_TEST
+
+/* ---- whole-request errors -------------------------------------------------------- */
+
+#define VREC(c) "{\"code\":\"" c "\",\"agency_code\":\"000.00.01.H62\",\"procedure_code\":" \
+                "\"1.004227\",\"channel\":\"online\",\"status\":\"processing\","          \
+                "\"received_at\":\"2024-03-11T08:00:00+07:00\"}"
+
+static void expect_status_error(const char *method, const char *path, const char *headers,
+                                const char *body, size_t len, int status, const char *code)
+{
+    tl_resp r;
+    int st = tl_http(method, path, headers, body, len, &r);
+    ck_assert_msg(st == status, "status %d, want %d (%s); body %.300s", st, status, code, r.body);
+    json_t *j = tl_json(&r);
+    tl_assert_error(j, code);
+    json_decref(j);
+    tl_resp_free(&r);
+}
+
+START_TEST(test_json_syntax_error_stores_nothing)
+{
+    static const char *const bodies[] = {
+        "[" VREC("S-1") "," VREC("S-2"),
+        "[" VREC("S-1") "," VREC("S-2") "] x",
+        "[" VREC("S-1") "," VREC("S-2") "]]",
+        "[" VREC("S-1") ",{\"code\":\"S-2\" \"agency_code\":\"x\"}]",
+        "[" VREC("S-1") "," VREC("S-2") ",]",
+        "[" VREC("S-1") "," VREC("S-2") ",tru]",
+        "[" VREC("S-1") ",{\"code\":\"S-\xff\"}]",
+        "[" VREC("S-1") ",{\"code\":\"S-\\u12\"}]",
+        "{\"code\":\"S-3\",\"agency_code\":\"000.00.01.H62\",}",
+        "{\"service\":\"DongBoHoSoMC\",\"data\":[{\"MaHoSo\":\"000.00.01.H62-1\","
+        "\"MaTTHC\":\"1.004227\",\"TrangThaiHoSo\":2,\"NgayTiepNhan\":\"20240311080000\"},]}",
+        "",
+        "   ",
+        "[" VREC("S-1") "," VREC("S-2") "] [" VREC("S-4") "]",
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++)
+        expect_status_error("POST", "/v1/dossiers", "Content-Type: application/json\r\n",
+                            bodies[i], strlen(bodies[i]), 400, "invalid_body");
+    ck_assert_int_eq(count_dossiers(), 0);
+    /* The same records well formed are stored. */
+    static const char good[] = "[" VREC("S-1") "," VREC("S-2") "]";
+    json_t *res = tl_ingest(JSON_CT, good, sizeof good - 1);
+    expect_counts(res, 2, 2, 0, 0, 0, 0);
+    json_decref(res);
+}
+END_TEST
+
+START_TEST(test_unsupported_media_type)
+{
+    static const char body[] = "[" VREC("M-1") "]";
+    static const char *const headers[] = {
+        "Content-Type: text/plain\r\n",
+        "Content-Type: application/xml\r\n",
+        "Content-Type: application/json; charset=latin1\r\n",
+        "Content-Type: multipart/form-data; boundary=x\r\n",
+        NULL,
+    };
+    for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++)
+        expect_status_error("POST", "/v1/dossiers", headers[i], body, sizeof body - 1, 415,
+                            "unsupported_media_type");
+    ck_assert_int_eq(count_dossiers(), 0);
+}
+END_TEST
+
+/* n NDJSON records S-<first>.. as one body. */
+static void ndjson_records(tl_buf *b, int first, int n)
+{
+    for (int i = first; i < first + n; i++)
+        tl_buf_printf(b, "{\"code\":\"L-%05d\",\"agency_code\":\"000.00.01.H62\","
+                         "\"procedure_code\":\"1.004227\",\"channel\":\"online\","
+                         "\"status\":\"processing\",\"received_at\":\"2024-03-11T08:00:00+07:00\"}\n", i);
+}
+
+/* A chunked upload of body in pieces of `piece` bytes. */
+static int post_chunked(const char *body, size_t len, size_t piece, tl_resp *r)
+{
+    tl_buf req = { 0 };
+    tl_buf_printf(&req, "POST /v1/dossiers HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
+                        "Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n",
+                  tl_env.port);
+    for (size_t off = 0; off < len; off += piece) {
+        size_t n = len - off < piece ? len - off : piece;
+        tl_buf_printf(&req, "%zx\r\n", n);
+        tl_buf_put(&req, body + off, n);
+        tl_buf_puts(&req, "\r\n");
+    }
+    tl_buf_puts(&req, "0\r\n\r\n");
+    int st = tl_http_raw(req.p, req.len, r);
+    tl_buf_free(&req);
+    return st;
+}
+
+START_TEST(test_body_limit)
+{
+    tl_server_stop();
+    tl_env.cfg.body_limit = 4096;
+    tl_server_start();
+    tl_buf big = { 0 }, small = { 0 };
+    ndjson_records(&big, 0, 60);
+    ndjson_records(&small, 100, 5);
+    ck_assert(big.len > 8000 && small.len < 4096);
+    expect_status_error("POST", "/v1/dossiers", "Content-Type: application/x-ndjson\r\n", big.p,
+                        big.len, 413, "payload_too_large");
+    tl_resp r;
+    int st = post_chunked(big.p, big.len, 1000, &r);
+    ck_assert_msg(st == 413, "chunked body over the limit: status %d, want 413", st);
+    json_t *j = tl_json(&r);
+    tl_assert_error(j, "payload_too_large");
+    json_decref(j);
+    tl_resp_free(&r);
+    ck_assert_int_eq(count_dossiers(), 0);
+
+    st = post_chunked(small.p, small.len, 300, &r);
+    ck_assert_msg(st == 200, "chunked body under the limit: status %d; %s", st, r.body);
+    tl_resp_free(&r);
+    json_t *res = tl_ingest(NDJSON_CT, small.p, small.len);
+    expect_counts(res, 5, 0, 0, 5, 0, 0);
+    json_decref(res);
+    ck_assert_int_eq(count_dossiers(), 5);
+    tl_buf_free(&big);
+    tl_buf_free(&small);
+}
+END_TEST
+
+START_TEST(test_huge_strings)
+{
+    const size_t n = 10u * 1024u * 1024u;
+    char *s = malloc(n + 1);
+    ck_assert(s != NULL);
+    memset(s, 'a', n);
+    s[n] = '\0';
+    json_t *big_code = base_rec("H-1");
+    json_object_set_new(big_code, "code", json_string(s));
+    json_t *big_name = base_rec("H-2");
+    json_object_set_new(big_name, "agency_name", json_string(s));
+    json_t *res = post_json(array_of(big_code, big_name));
+    expect_counts(res, 2, 1, 0, 0, 0, 1);
+    expect_error(res, "index", 0, "code");
+    char *dump = json_dumps(res, JSON_COMPACT);
+    ck_assert_msg(strlen(dump) < 4096, "the response echoes the huge code (%zu bytes)", strlen(dump));
+    free(dump);
+    json_decref(res);
+    json_t *d = dossier("H-2");
+    const char *name = tl_jstr(d, "agency_name");
+    ck_assert_msg(name && strlen(name) == n && memcmp(name, s, n) == 0,
+                  "the 10 MB agency_name does not round-trip");
+    json_decref(d);
+    free(s);
+    ck_assert_int_eq(count_dossiers(), 1);
+}
+END_TEST
+
+START_TEST(test_hostile_bodies)
+{
+    const size_t n = 1000000;
+    char *deep = malloc(n);
+    ck_assert(deep != NULL);
+    memset(deep, '[', n);
+    expect_status_error("POST", "/v1/dossiers", "Content-Type: application/json\r\n", deep, n,
+                        400, "invalid_body");
+    /* The same as one NDJSON line: that line's error only. */
+    json_t *res = tl_ingest(NDJSON_CT, deep, n);
+    expect_counts(res, 1, 0, 0, 0, 0, 1);
+    json_decref(res);
+    free(deep);
+    static const char full[] = "[" VREC("T-1") "," VREC("T-2") "," VREC("T-3") "]";
+    for (size_t cut = 1; cut < sizeof full - 1; cut += 37)
+        expect_status_error("POST", "/v1/dossiers", "Content-Type: application/json\r\n", full,
+                            cut, 400, "invalid_body");
+    ck_assert_int_eq(count_dossiers(), 0);
+    json_t *h = tl_get("/healthz", 200);
+    json_decref(h);
+}
+END_TEST
+
+START_TEST(test_large_batch_crosses_chunks)
+{
+    tl_buf b = { 0 };
+    for (int i = 0; i < 12000; i++)
+        tl_buf_printf(&b, "{\"code\":\"L-%05d\",\"agency_code\":\"000.00.%02d.H62\","
+                          "\"procedure_code\":\"1.00%04d\",\"channel\":\"online\","
+                          "\"status\":\"resolved\",\"received_at\":\"2024-03-11T08:00:00+07:00\","
+                          "\"due_at\":\"2024-03-15\",\"finished_at\":\"2024-03-14T10:00:00+07:00\","
+                          "\"fee\":%d,\"updated_at\":\"2024-03-14T10:00:00+07:00\"}\n",
+                      i, i % 40, i % 300, i);
+    /* The first code again in the last chunk, newer. */
+    tl_buf_puts(&b, "{\"code\":\"L-00000\",\"agency_code\":\"000.00.00.H62\",\"procedure_code\":"
+                    "\"1.000000\",\"channel\":\"online\",\"status\":\"resolved\",\"received_at\":"
+                    "\"2024-03-11T08:00:00+07:00\",\"due_at\":\"2024-03-15\",\"finished_at\":"
+                    "\"2024-03-14T10:00:00+07:00\",\"fee\":999,\"updated_at\":"
+                    "\"2024-03-14T11:00:00+07:00\"}\n");
+    json_t *res = tl_ingest(NDJSON_CT, b.p, b.len);
+    expect_counts(res, 12001, 12000, 1, 0, 0, 0);
+    json_decref(res);
+    ck_assert_int_eq(count_dossiers(), 12000);
+    res = tl_ingest(NDJSON_CT, b.p, b.len);
+    expect_counts(res, 12001, 0, 0, 12000, 1, 0);
+    json_decref(res);
+    ck_assert_int_eq(count_dossiers(), 12000);
+    expect_fee("L-00000", 999);
+    expect_fee("L-11999", 11999);
+    tl_buf_free(&b);
+}
+END_TEST
+
+/* ---- round trip ------------------------------------------------------------------ */
+
+static const char ROUNDTRIP[] =
+    "[{\"code\":\"R-1\",\"agency_code\":\"000.00.01.H62\",\"agency_name\":\"S\xE1\xBB\x9F T\xC6\xB0 ph\xC3\xA1p\","
+    "\"procedure_code\":\"1.004227\",\"procedure_name\":\"L\xC3\xBD l\xE1\xBB\x8B\xC2\xA0t\xC6\xB0 ph\xC3\xA1p\","
+    "\"field_code\":\"G01\",\"service_level\":4,\"channel\":\"postal\",\"status\":\"returned\","
+    "\"received_at\":\"2024-03-11T01:30:00Z\",\"due_at\":\"2024-03-20\","
+    "\"finished_at\":\"2024-03-18 10:15:30.1234561\",\"returned_at\":\"20240319090000\","
+    "\"extended_due_at\":\"2024-03-25\",\"apology\":true,\"supplement_count\":1,"
+    "\"supplement_requested_at\":\"2024-03-12T14:45\",\"fee\":150000,\"paid_online\":true,"
+    "\"updated_at\":\"2024-03-19T09:00:00.5+07:00\"},"
+    "{\"code\":\"R-2\",\"agency_code\":\"000.00.02.H62\",\"procedure_code\":\"1.001757\","
+    "\"channel\":1,\"status\":2,\"received_at\":\"2024-03-11T10:30:00+09:00\",\"due_at\":\"\","
+    "\"supplement_requested_at\":\"2024-03-12\",\"extended_due_at\":null}]";
+
+static void check_roundtrip_r1(void)
+{
+    static const char *const want[][2] = {
+        { "code", "R-1" }, { "agency_code", "000.00.01.H62" },
+        { "agency_name", "S\xE1\xBB\x9F T\xC6\xB0 ph\xC3\xA1p" },
+        { "procedure_code", "1.004227" },
+        { "procedure_name", "L\xC3\xBD l\xE1\xBB\x8B\xC2\xA0t\xC6\xB0 ph\xC3\xA1p" },
+        { "field_code", "G01" }, { "channel", "postal" }, { "status", "returned" },
+        { "received_at", "2024-03-11T08:30:00+07:00" }, { "due_at", "2024-03-20T17:00:00+07:00" },
+        { "finished_at", "2024-03-18T10:15:30.123456+07:00" },
+        { "returned_at", "2024-03-19T09:00:00+07:00" },
+        { "extended_due_at", "2024-03-25T17:00:00+07:00" },
+        { "supplement_requested_at", "2024-03-12T14:45:00+07:00" },
+        { "updated_at", "2024-03-19T09:00:00.500000+07:00" },
+    };
+    json_t *d = dossier("R-1");
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        expect_str_field(d, want[i][0], want[i][1]);
+    ck_assert_int_eq(tl_jint(d, "service_level"), 4);
+    ck_assert_int_eq(tl_jint(d, "supplement_count"), 1);
+    ck_assert_int_eq(tl_jint(d, "fee"), 150000);
+    ck_assert_msg(tl_jbool(d, "apology") && tl_jbool(d, "paid_online"), "R-1 booleans");
+    json_decref(d);
+}
+
+static void check_roundtrip_r2(void)
+{
+    static const char *const nulls[] = {
+        "agency_name", "procedure_name", "field_code", "service_level", "due_at", "finished_at",
+        "returned_at", "extended_due_at", "fee", "updated_at",
+    };
+    json_t *d = dossier("R-2");
+    expect_str_field(d, "channel", "direct");
+    expect_str_field(d, "status", "received");
+    expect_str_field(d, "received_at", "2024-03-11T08:30:00+07:00");
+    expect_str_field(d, "supplement_requested_at", "2024-03-12T00:00:00+07:00");
+    for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
+        ck_assert_msg(tl_jnull(d, nulls[i]), "R-2: %s should be null", nulls[i]);
+    ck_assert_msg(!tl_jbool(d, "apology") && !tl_jbool(d, "paid_online"), "R-2 defaults");
+    ck_assert_int_eq(tl_jint(d, "supplement_count"), 0);
+    json_decref(d);
+}
+
+START_TEST(test_roundtrip_every_field)
+{
+    json_t *res = tl_ingest(JSON_CT, ROUNDTRIP, sizeof ROUNDTRIP - 1);
+    expect_counts(res, 2, 2, 0, 0, 0, 0);
+    json_decref(res);
+    check_roundtrip_r1();
+    check_roundtrip_r2();
+    /* What was read back is exactly what is stored: the same batch is unchanged. */
+    res = tl_ingest(JSON_CT, ROUNDTRIP, sizeof ROUNDTRIP - 1);
+    expect_counts(res, 2, 0, 0, 2, 0, 0);
+    json_decref(res);
+    json_t *nf = tl_get("/v1/dossiers/R-404", 404);
+    tl_assert_error(nf, "not_found");
+    json_decref(nf);
+}
+END_TEST
+
+/* ---- suite -------------------------------------------------------------------------- */
+
+static TCase *db_case(const char *name)
+{
+    TCase *tc = tcase_create(name);
+    tcase_add_checked_fixture(tc, tl_setup, tl_teardown);
+    tcase_set_timeout(tc, 60);
+    return tc;
+}
+
+Suite *make_ingest_db_suite(void)
+{
+    Suite *s = suite_create("ingest_db");
+    TCase *formats = db_case("formats");
+    tcase_add_test(formats, test_json_array_and_object);
+    tcase_add_test(formats, test_ndjson_lines);
+    tcase_add_test(formats, test_csv);
+    tcase_add_test(formats, test_envelope_mapping);
+    tcase_add_test(formats, test_envelope_older_resend_is_stale);
+    tcase_add_test(formats, test_envelope_early_finish_resend_is_stale);
+    tcase_add_test(formats, test_personal_data_not_stored);
+    tcase_add_test(formats, test_roundtrip_every_field);
+    suite_add_tcase(s, formats);
+
+    TCase *outcomes = db_case("outcomes");
+    tcase_add_test(outcomes, test_outcomes_sequence);
+    tcase_add_test(outcomes, test_record_replaced_whole);
+    tcase_add_test(outcomes, test_same_code_twice_in_batch);
+    tcase_add_test(outcomes, test_validation_rules);
+    suite_add_tcase(s, outcomes);
+
+    TCase *errors = db_case("request_errors");
+    tcase_add_test(errors, test_json_syntax_error_stores_nothing);
+    tcase_add_test(errors, test_unsupported_media_type);
+    tcase_add_test(errors, test_body_limit);
+    tcase_add_test(errors, test_huge_strings);
+    tcase_add_test(errors, test_hostile_bodies);
+    tcase_add_test(errors, test_large_batch_crosses_chunks);
+    suite_add_tcase(s, errors);
+    return s;
+}

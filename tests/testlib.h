@@ -26,7 +26,7 @@
 
 typedef struct {
     char dbname[64];
-    char conninfo[1200];   /* libpq conninfo of this test's database */
+    char conninfo[1024];   /* libpq conninfo of this test's database */
     config_t cfg;          /* tests may change it between tl_server_stop/start */
     db_pool *pool;
     calendar_t *cal;
