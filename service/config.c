@@ -30,6 +30,7 @@ static const struct {
     { "--due-soon-days", "MOTCUA_DUE_SOON_DAYS", T_INT, offsetof(config_t, within), 0, 366 },
     { "--tolerance", "MOTCUA_TOLERANCE", T_DEC, offsetof(config_t, tolerance_micro), 0, DEC_ONE },
     { "--public-read", "MOTCUA_PUBLIC_READ", T_BOOL, offsetof(config_t, public_read), 0, 1 },
+    { "--access-log", "MOTCUA_ACCESS_LOG", T_BOOL, offsetof(config_t, access_log), 0, 1 },
 };
 
 const char CONFIG_HELP[] =
@@ -42,7 +43,8 @@ const char CONFIG_HELP[] =
     "  --db-wait-ms MS         wait for a free one, then 503 (5000) MOTCUA_DB_WAIT_MS\n"
     "  --due-soon-days N       due_soon horizon, working days (1)  MOTCUA_DUE_SOON_DAYS\n"
     "  --tolerance DEC         near-miss tolerance (0.05)          MOTCUA_TOLERANCE\n"
-    "  --public-read 0|1       aggregates without a key (0)        MOTCUA_PUBLIC_READ\n";
+    "  --public-read 0|1       aggregates without a key (0)        MOTCUA_PUBLIC_READ\n"
+    "  --access-log 0|1        a JSON line per request (1)         MOTCUA_ACCESS_LOG\n";
 
 void config_defaults(config_t *c)
 {
@@ -56,6 +58,7 @@ void config_defaults(config_t *c)
     c->within = 1;
     c->tolerance_micro = 50000;
     c->public_read = false;
+    c->access_log = true;
 }
 
 static int parse_ll(const char *s, long long *out)

@@ -21,6 +21,7 @@ typedef struct {
     int within;               /* due_soon horizon, working days (MOTCUA_DUE_SOON_DAYS) */
     int64_t tolerance_micro;  /* near-miss tolerance (MOTCUA_TOLERANCE, e.g. 0.05) */
     bool public_read;         /* MOTCUA_PUBLIC_READ */
+    bool access_log;          /* one JSON line per request on stderr (MOTCUA_ACCESS_LOG) */
 } config_t;
 
 void config_defaults(config_t *c);

@@ -171,7 +171,7 @@ void db_release(db_pool *p, db_conn *c)
 {
     if (c && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
         /* A handler that failed mid-transaction must not leak it to the next user. */
-        PQclear(PQexec(c->pg, "ROLLBACK"));
+        db_rollback(c);
     }
     pthread_mutex_lock(&p->mu);
     if (c)
@@ -194,7 +194,13 @@ static int exec_ok(db_conn *c, const char *sql)
 int db_ping(db_conn *c) { return exec_ok(c, "SELECT 1"); }
 int db_begin(db_conn *c) { return exec_ok(c, "BEGIN"); }
 int db_commit(db_conn *c) { return exec_ok(c, "COMMIT"); }
-void db_rollback(db_conn *c) { PQclear(PQexec(c->pg, "ROLLBACK")); }
+/* The staging table is created inside a chunk's transaction, so a rollback
+ * takes it away too. */
+void db_rollback(db_conn *c)
+{
+    PQclear(PQexec(c->pg, "ROLLBACK"));
+    c->staged = false;
+}
 
 /* ---- migrations ------------------------------------------------------------------ */
 

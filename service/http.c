@@ -378,6 +378,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     req_state *st = *con_cls;
     if (!st)
         return;
+    if (!srv->app->cfg->access_log)
+        goto done;
     struct timespec end;
     clock_gettime(CLOCK_MONOTONIC, &end);
     double ms = (double)(end.tv_sec - st->start.tv_sec) * 1e3 +
@@ -391,6 +393,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         free(s);
     }
     json_decref(line);
+done:
     free(st->body);
     free(st);
     *con_cls = NULL;

@@ -213,8 +213,9 @@ static int plan_chunk(ingest_t *in, chunk_plan *p)
         while (end < n && strcmp(pos[end].code, pos[g].code) == 0)
             end++;
         dossier_t key = { .code = pos[g].code };
-        const dossier_t *stored = bsearch(&key, in->stored, in->nstored, sizeof *in->stored,
-                                          cmp_dossier_code);
+        const dossier_t *stored = in->nstored ? bsearch(&key, in->stored, in->nstored,
+                                                        sizeof *in->stored, cmp_dossier_code)
+                                              : NULL;
         const dossier_t *cur = stored;
         for (size_t k = g; k < end; k++) {
             const dossier_t *d = &in->recs[pos[k].pos];
@@ -256,7 +257,8 @@ static int try_chunk(ingest_t *in, chunk_plan *p)
     rc = db_lock_existing(in->db, codes, in->nrecs, &in->arena, found_stored, in);
     if (rc != DB_OK)
         goto rollback;
-    qsort(in->stored, in->nstored, sizeof *in->stored, cmp_dossier_code);
+    if (in->nstored > 1)
+        qsort(in->stored, in->nstored, sizeof *in->stored, cmp_dossier_code);
     if (plan_chunk(in, p) != 0) {
         rc = DB_ERROR;
         goto rollback;

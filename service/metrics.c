@@ -1087,8 +1087,6 @@ static void sb_text_cell(sbuf *b, const char *s)
 static void csv_header(sbuf *b, bool buckets)
 {
     sb_puts(b, "key,label");
-    if (buckets)
-        sb_puts(b, ",from,to");
     for (size_t i = 0; i < N_COUNT_FIELDS; i++) {
         sb_put(b, ",", 1);
         sb_puts(b, COUNT_FIELDS[i].name);
@@ -1102,6 +1100,9 @@ static void csv_header(sbuf *b, bool buckets)
             sb_puts(b, rate_name((rate_id)r));
             sb_puts(b, suffixes[s]);
         }
+    /* A bucket's dates come last, so the spec's columns keep their order. */
+    if (buckets)
+        sb_puts(b, ",from,to");
     sb_puts(b, "\r\n");
 }
 
@@ -1112,18 +1113,6 @@ static void csv_row(sbuf *b, const view_t *w, bool buckets, const target_set *ta
     sb_text_cell(b, w->null_key ? NULL : w->key);
     sb_put(b, ",", 1);
     sb_text_cell(b, w->label);
-    if (buckets) {
-        sb_put(b, ",", 1);
-        if (w->bucket) {
-            day_format(w->from, buf, sizeof buf);
-            sb_puts(b, buf);
-        }
-        sb_put(b, ",", 1);
-        if (w->bucket) {
-            day_format(w->to, buf, sizeof buf);
-            sb_puts(b, buf);
-        }
-    }
     for (size_t i = 0; i < N_COUNT_FIELDS; i++) {
         sb_put(b, ",", 1);
         sb_i64(b, count_at(&w->agg->c, i));
@@ -1148,6 +1137,18 @@ static void csv_row(sbuf *b, const view_t *w, bool buckets, const target_set *ta
         sb_put(b, ",", 1);
         if (ev.has_gap)
             sb_i64(b, ev.gap);
+    }
+    if (buckets) {
+        sb_put(b, ",", 1);
+        if (w->bucket) {
+            day_format(w->from, buf, sizeof buf);
+            sb_puts(b, buf);
+        }
+        sb_put(b, ",", 1);
+        if (w->bucket) {
+            day_format(w->to, buf, sizeof buf);
+            sb_puts(b, buf);
+        }
     }
     sb_puts(b, "\r\n");
 }

@@ -2,9 +2,11 @@
  * check_api.c - the HTTP API end to end (spec §4, §5, §6 targets, §7): the
  * real server in-process on a fresh PostgreSQL database per test.
  *
- * Covers health and readiness, 404/405 error bodies and Allow, one dossier's
- * class and working-day counts at an as_of, targets (validation, replace,
- * their effect on rate objects), the 400s of /v1/metrics, and the core check:
+ * Covers health and readiness (and 503 with Retry-After when the database is
+ * unreachable), 404/405 error bodies and Allow, one dossier's class and
+ * working-day counts at an as_of, targets (validation, replace, their effect
+ * on rate objects), the 400s of /v1/metrics, instants exactly on period
+ * edges and on either side of a UTC/local date change, and the core check:
  * a random data set (fixed seeds) is ingested over HTTP and, for many random
  * queries (periods, as_of in the past, every filter, dimension groups and
  * time buckets, cohort basis), every count and rate of /v1/metrics is
@@ -14,6 +16,7 @@
  */
 #include <check.h>
 #include <jansson.h>
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -108,6 +111,19 @@ static json_t *get_fmt(int expect, const char *fmt, ...)
     vsnprintf(path, sizeof path, fmt, ap);
     va_end(ap);
     return tl_get(path, expect);
+}
+
+/* True when `word` occurs in msg as a whole word (a parameter name). */
+static bool names_word(const char *msg, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = strstr(msg, word); p; p = strstr(p + 1, word)) {
+        bool left = p == msg || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+        bool right = !(isalnum((unsigned char)p[n]) || p[n] == '_');
+        if (left && right)
+            return true;
+    }
+    return false;
 }
 
 static void put_targets(const char *body, int expect)
@@ -217,6 +233,41 @@ static const char KDATA[] =
     "{\"code\":\"K-REG\",\"agency_code\":\"000.00.01.H62\",\"procedure_code\":\"1.004227\","
     "\"channel\":\"online\",\"status\":\"registered\"}]";
 
+/* 503 unavailable with Retry-After for every request that needs the database. */
+static void expect_503(const char *method, const char *path, const char *ctype, const char *body)
+{
+    tl_resp r;
+    char hdr[128] = "", ra[32];
+    if (ctype)
+        snprintf(hdr, sizeof hdr, "Content-Type: %s\r\n", ctype);
+    int st = tl_http(method, path, hdr, body, body ? strlen(body) : 0, &r);
+    ck_assert_msg(st == 503, "%s %s with the database down: status %d, want 503", method, path, st);
+    ck_assert_msg(tl_header(&r, "Retry-After", ra, sizeof ra) && atoi(ra) > 0,
+                  "%s %s: 503 without Retry-After", method, path);
+    json_t *j = tl_json(&r);
+    tl_assert_error(j, "unavailable");
+    json_decref(j);
+    tl_resp_free(&r);
+}
+
+START_TEST(test_database_down)
+{
+    tl_server_stop();
+    int n = snprintf(tl_env.cfg.db, sizeof tl_env.cfg.db, "%s dbname=motcua_no_such_database",
+                     tl_env.conninfo);
+    ck_assert(n > 0 && (size_t)n < sizeof tl_env.cfg.db);
+    tl_env.cfg.db_wait_ms = 200;
+    tl_server_start();
+    json_t *j = tl_get("/healthz", 200);
+    json_decref(j);
+    expect_503("GET", "/readyz", NULL, NULL);
+    expect_503("GET", "/v1/metrics?period=2024-03", NULL, NULL);
+    expect_503("GET", "/v1/dossiers/K-OPEN", NULL, NULL);
+    expect_503("GET", "/v1/targets", NULL, NULL);
+    expect_503("POST", "/v1/dossiers", "application/json", "[" KREC("K-X", "processing", "") "]");
+}
+END_TEST
+
 typedef struct {
     const char *code, *as_of;   /* as_of local, no offset */
     int within;                 /* -1: default */
@@ -307,7 +358,7 @@ START_TEST(test_dossier_bad_parameters)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         json_t *j = tl_get(bad[i][0], 400);
         tl_assert_error(j, "invalid_parameter");
-        ck_assert_msg(strstr(tl_jstr(j, "error.message"), bad[i][1]) != NULL,
+        ck_assert_msg(names_word(tl_jstr(j, "error.message"), bad[i][1]),
                       "%s: the message does not name %s", bad[i][0], bad[i][1]);
         json_decref(j);
     }
@@ -344,7 +395,7 @@ static const char *const PREFIXES[] = { "000.00.*", "000.2*", "000.*", "H62*", "
 #define NPREFIXES 6
 
 typedef struct {
-    char code[16];
+    char code[24];
     int agency, proc, field;   /* field -1: null */
     int level;                 /* 0: null */
     int channel, status;
@@ -375,26 +426,44 @@ static int64_t max3(int64_t a, int64_t b, int64_t c)
     return m;
 }
 
-/* Dates, finishing and waiting of one dossier. */
+/* An instant on local day `day`: any time, or exactly its first or last microsecond
+ * (period and bucket boundaries), never before `not_before`. */
+static int64_t instant_on(int64_t day, int64_t not_before)
+{
+    int64_t k = rn(20), t;
+    if (k < 2)
+        t = day_start(day);
+    else if (k < 3)
+        t = day_end(day);
+    else
+        t = day_start(day) + rn(86400) * US_SEC + rn(US_SEC);
+    return t < not_before ? not_before + rn(3600) * US_SEC : t;
+}
+
+/* Dates, finishing and waiting of one dossier, at any local time of day (so
+ * that a UTC date where a local one is due shows in the counts). */
 static void gen_times(gen_t *g)
 {
     int64_t day = D(2023, 10, 1) + rn(340);
-    g->received = day_start(day) + (7 * 60 + 30 + rn(9 * 60)) * 60 * US_SEC + rn(60) * US_SEC;
+    g->received = instant_on(day, NONE + 1);
     g->due = g->finished = g->returned = g->sreq = g->updated = NONE;
     if ((g->status == 1 || g->status == 3) && rn(2)) {
         g->received = NONE;
         return;
     }
-    if (rn(10) != 0)
+    if (rn(10) != 0) {
         g->due = rn(5) ? day_start(day + rn(21)) + 17 * 3600 * US_SEC
                        : g->received + rn(5 * 24 * 3600) * US_SEC;
+        if (g->due < g->received)
+            g->due = g->received + rn(3 * 24 * 3600) * US_SEC;
+    }
     if (g->status >= 7) {
-        g->finished = g->received + rn(30) * US_DAY + rn(8 * 3600) * US_SEC + rn(US_SEC);
+        g->finished = instant_on(day + rn(30), g->received);
         if (g->status == 10)
             g->returned = g->finished + rn(3) * US_DAY;
     }
     if ((g->status == 5 || g->status == 6 || rn(5) == 0) && rn(10) < 6)
-        g->sreq = g->received + rn(20) * US_DAY + rn(8 * 3600) * US_SEC;
+        g->sreq = instant_on(day + rn(20), g->received);
     if (rn(2))
         g->updated = max3(g->received, g->finished, g->sreq) + rn(3 * 24 * 3600) * US_SEC;
 }
@@ -1106,8 +1175,61 @@ START_TEST(test_metrics_default_period)
     fmt_day(q.from, buf, sizeof buf);
     tl_assert_str(tl_jstr(resp, "period.from"), buf, "default period.from");
     json_decref(resp);
-    resp = tl_get("/v1/metrics?period=2024-03&unknown_parameter=1", 200);
+    resp = tl_get("/v1/metrics?period=2023-03&unknown_parameter=1&period=2024-03", 200);
+    tl_assert_str(tl_jstr(resp, "period.from"), "2024-03-01", "a repeated parameter: the last wins");
     json_decref(resp);
+}
+END_TEST
+
+/* ---- instants at the edges of periods ------------------------------------------------- */
+
+#define BREC(code, status, received, extra)                                                \
+    "{\"code\":\"" code "\",\"agency_code\":\"000.00.01.H62\",\"procedure_code\":"         \
+    "\"1.004227\",\"channel\":\"online\",\"status\":\"" status "\",\"received_at\":\""     \
+    received "\"" extra "}"
+
+static const char BDATA[] =
+    "[" BREC("B1", "processing", "2024-03-11T08:00:00+07:00", "") ","
+    BREC("B2", "resolved", "2024-02-20T08:00:00+07:00",
+         ",\"due_at\":\"2024-03-05\",\"finished_at\":\"2024-03-01T00:00:00+07:00\"") ","
+    BREC("B3", "resolved", "2024-02-20T08:00:00+07:00",
+         ",\"due_at\":\"2024-03-05\",\"finished_at\":\"2024-02-29T23:59:59.999999+07:00\"") ","
+    BREC("B4", "processing", "2024-03-31T23:59:59.999999+07:00", "") ","
+    BREC("B5", "processing", "2024-04-01T00:00:00+07:00", "") ","
+    BREC("B6", "processing", "2024-02-29T20:00:00Z", "") ","
+    BREC("B7", "resolved", "2024-03-11T08:00:00+07:00",
+         ",\"due_at\":\"2024-03-14\",\"finished_at\":\"2024-03-14T23:00:00Z\"") "]";
+
+static const struct {
+    const char *query;
+    int carried, received, finished, early, on_time, late, pending;
+} BCASES[] = {
+    { "period=2024-03", 1, 4, 2, 1, 0, 1, 3 },
+    { "period=2024-03&as_of=2024-03-11T08:00:00%2B07:00", 1, 3, 1, 1, 0, 0, 3 },
+    { "period=2024-03&as_of=2024-03-11T07:59:59.999999%2B07:00", 1, 1, 1, 1, 0, 0, 1 },
+    { "period=2024-02", 0, 2, 1, 1, 0, 0, 1 },
+    { "period=2024-04", 3, 1, 0, 0, 0, 0, 4 },
+    { "from=2024-03-15&to=2024-03-15", 3, 0, 1, 0, 0, 1, 2 },
+    { "period=2024-03&basis=cohort", 0, 4, 1, 0, 0, 1, 3 },
+};
+
+START_TEST(test_metrics_instant_boundaries)
+{
+    ingest_json(BDATA);
+    for (size_t i = 0; i < sizeof BCASES / sizeof BCASES[0]; i++) {
+        json_t *r = get_fmt(200, "/v1/metrics?%s", BCASES[i].query);
+        const struct { const char *k; int v; } want[] = {
+            { "carried_over", BCASES[i].carried }, { "received", BCASES[i].received },
+            { "finished", BCASES[i].finished }, { "early", BCASES[i].early },
+            { "on_time", BCASES[i].on_time }, { "late", BCASES[i].late },
+            { "pending", BCASES[i].pending },
+        };
+        for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+            ck_assert_msg(tl_jint(r, tl_msg_("counts.%s", want[k].k)) == want[k].v,
+                          "%s: %s = %lld, want %d", BCASES[i].query, want[k].k,
+                          (long long)tl_jint(r, tl_msg_("counts.%s", want[k].k)), want[k].v);
+        json_decref(r);
+    }
 }
 END_TEST
 
@@ -1480,7 +1602,7 @@ START_TEST(test_metrics_bad_parameters)
         json_t *j = get_fmt(400, "/v1/metrics?%s", bad[i][0]);
         tl_assert_error(j, "invalid_parameter");
         const char *msg = tl_jstr(j, "error.message");
-        ck_assert_msg(strstr(msg, bad[i][1]) != NULL, "%s: message '%s' does not name %s",
+        ck_assert_msg(names_word(msg, bad[i][1]), "%s: message '%s' does not name %s",
                       bad[i][0], msg, bad[i][1]);
         json_decref(j);
     }
@@ -1520,6 +1642,7 @@ Suite *make_api_suite(void)
     tcase_add_test(basics, test_dossier_class_at_as_of);
     tcase_add_test(basics, test_dossier_bad_parameters);
     tcase_add_test(basics, test_metrics_bad_parameters);
+    tcase_add_test(basics, test_database_down);
     suite_add_tcase(s, basics);
 
     TCase *targets = db_case("targets");
@@ -1535,6 +1658,7 @@ Suite *make_api_suite(void)
     tcase_add_test(metrics, test_metrics_flow_buckets);
     tcase_add_test(metrics, test_metrics_cohort);
     tcase_add_test(metrics, test_metrics_default_period);
+    tcase_add_test(metrics, test_metrics_instant_boundaries);
     tcase_add_test(metrics, test_metrics_csv);
     suite_add_tcase(s, metrics);
     return s;

@@ -7,11 +7,14 @@
  * stale, a code twice in one batch), every validation rule of §3.3 with the
  * field it names, whole-request errors (400 on a JSON syntax error with
  * nothing stored, 413 with Content-Length and chunked, 415), hostile and huge
- * bodies, a batch larger than one ingest chunk, personal data never stored,
- * and the round trip of every stored field through GET /v1/dossiers/{code}.
+ * bodies, a batch larger than one ingest chunk, concurrent batches racing on
+ * the same new codes, personal data never stored, media-type parameters,
+ * codes holding URL characters, and the round trip of every stored field
+ * through GET /v1/dossiers/{code}.
  */
 #include <check.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,7 +211,8 @@ END_TEST
 
 /* The CSV body: BOM, columns out of order plus an unknown one, quoted cells
  * with commas, quotes and a line break, blank line, a malformed row (line 6),
- * a row with too few cells (line 7), an unknown channel (line 9). */
+ * a row with too few cells (line 7), an unknown channel (line 9), invalid
+ * UTF-8 (line 11). */
 static const char CSV_BODY[] =
     "\xEF\xBB\xBFstatus,code,received_at,agency_code,agency_name,procedure_code,channel,due_at,"
     "fee,paid_online,apology,finished_at,ghi_chu,supplement_count\r\n"
@@ -222,7 +226,8 @@ static const char CSV_BODY[] =
     "returned,C5,20240311080000,000.00.15.H62,,2.000889,postal,2024-03-20,150000,true,false,"
     "2024-03-19T16:00:00+07:00,,1\n"
     "processing,C6,2024-03-11 08:00,000.00.01.H62,,1.004227,fax,,,,,,,0\n"
-    "processing,C7,2024-03-11 08:00,000.00.01.H62,,1.004227,2,,,,,,,0";
+    "processing,C7,2024-03-11 08:00,000.00.01.H62,,1.004227,2,,,,,,,0\n"
+    "processing,C8,2024-03-11 08:00,000.00.01.H62,bad \xff name,1.004227,online,,,,,,,0";
 
 static void check_csv_c1_c2(void)
 {
@@ -263,10 +268,11 @@ static void check_csv_c5_c7(void)
 START_TEST(test_csv)
 {
     json_t *res = tl_ingest(CSV_CT "; charset=utf-8", CSV_BODY, sizeof CSV_BODY - 1);
-    expect_counts(res, 7, 4, 0, 0, 0, 3);
+    expect_counts(res, 8, 4, 0, 0, 0, 4);
     expect_error(res, "line", 6, NULL);
     expect_error(res, "line", 7, NULL);
     expect_error(res, "line", 9, "channel");
+    expect_error(res, "line", 11, NULL);
     json_t *e;
     size_t i;
     json_array_foreach(json_object_get(res, "errors"), i, e)
@@ -278,7 +284,7 @@ START_TEST(test_csv)
     check_csv_c5_c7();
     /* The same body again: every valid row unchanged. */
     res = tl_ingest(CSV_CT, CSV_BODY, sizeof CSV_BODY - 1);
-    expect_counts(res, 7, 0, 0, 4, 0, 3);
+    expect_counts(res, 8, 0, 0, 4, 0, 4);
     json_decref(res);
 }
 END_TEST
@@ -810,6 +816,18 @@ START_TEST(test_body_limit)
     expect_counts(res, 5, 0, 0, 5, 0, 0);
     json_decref(res);
     ck_assert_int_eq(count_dossiers(), 5);
+    /* Exactly the limit is allowed, one byte more is not (blank NDJSON lines pad it). */
+    while (small.len < 4096)
+        tl_buf_puts(&small, "\n");
+    res = tl_ingest(NDJSON_CT, small.p, small.len);
+    expect_counts(res, 5, 0, 0, 5, 0, 0);
+    json_decref(res);
+    tl_buf_puts(&small, "\n");
+    expect_status_error("POST", "/v1/dossiers", "Content-Type: application/x-ndjson\r\n", small.p,
+                        small.len, 413, "payload_too_large");
+    st = post_chunked(small.p, small.len, 1024, &r);
+    ck_assert_msg(st == 413, "chunked body one byte over the limit: status %d, want 413", st);
+    tl_resp_free(&r);
     tl_buf_free(&big);
     tl_buf_free(&small);
 }
@@ -971,6 +989,126 @@ START_TEST(test_roundtrip_every_field)
 }
 END_TEST
 
+/* At most 1000 errors are listed, however many records are rejected. */
+START_TEST(test_errors_capped)
+{
+    tl_buf b = { 0 };
+    for (int i = 0; i < 1500; i++)
+        tl_buf_printf(&b, "{\"code\":\"E-%04d\",\"status\":\"processing\"}\n", i);
+    ndjson_records(&b, 0, 3);
+    json_t *res = tl_ingest(NDJSON_CT, b.p, b.len);
+    ck_assert_int_eq(tl_jint(res, "rejected"), 1500);
+    ck_assert_int_eq(tl_jint(res, "inserted"), 3);
+    ck_assert_int_eq(json_array_size(json_object_get(res, "errors")), 1000);
+    json_decref(res);
+    tl_buf_free(&b);
+    ck_assert_int_eq(count_dossiers(), 3);
+}
+END_TEST
+
+/* ---- codes and media types ---------------------------------------------------------- */
+
+START_TEST(test_code_with_url_characters)
+{
+    static const char code[] = "123/Q\xC4\x90-UBND 2024?x=1#a%20";
+    json_t *r = base_rec(code);
+    send_one(r, "inserted");
+    json_t *d = dossier(code);
+    expect_str_field(d, "code", code);
+    json_decref(d);
+}
+END_TEST
+
+START_TEST(test_content_type_variants)
+{
+    static const char *const types[] = {
+        "application/json;charset=UTF-8", "Application/JSON; charset=\"utf-8\"",
+        "application/x-ndjson; charset=utf-8", "text/csv;charset=UTF-8",
+    };
+    static const char *const bodies[] = {
+        "[" VREC("CT-1") "]", VREC("CT-2"), VREC("CT-3") "\n",
+        "code,agency_code,procedure_code,channel,status,received_at\r\n"
+        "CT-4,000.00.01.H62,1.004227,online,processing,2024-03-11 08:00\r\n",
+    };
+    for (size_t i = 0; i < 4; i++) {
+        json_t *res = tl_ingest(types[i], bodies[i], strlen(bodies[i]));
+        ck_assert_msg(tl_jint(res, "inserted") == 1, "%s: not stored", types[i]);
+        json_decref(res);
+    }
+    ck_assert_int_eq(count_dossiers(), 4);
+}
+END_TEST
+
+/* ---- concurrent batches ------------------------------------------------------------------ */
+
+typedef struct {
+    const char *body;
+    size_t len;
+    int status;
+    long inserted, unchanged, updated, rejected;
+} conc_arg;
+
+static void *conc_post(void *p)
+{
+    conc_arg *a = p;
+    tl_resp r;
+    a->status = tl_http("POST", "/v1/dossiers", "Content-Type: application/x-ndjson\r\n", a->body,
+                        a->len, &r);
+    json_t *j = a->status == 200 ? json_loadb(r.body, r.len, 0, NULL) : NULL;
+    if (j) {
+        a->inserted = (long)json_integer_value(json_object_get(j, "inserted"));
+        a->unchanged = (long)json_integer_value(json_object_get(j, "unchanged"));
+        a->updated = (long)json_integer_value(json_object_get(j, "updated"));
+        a->rejected = (long)json_integer_value(json_object_get(j, "rejected"));
+    }
+    json_decref(j);
+    tl_resp_free(&r);
+    return NULL;
+}
+
+/* Four batches of the same 6000 dossiers in different orders at once: each
+ * code is inserted exactly once, every other copy is unchanged. */
+START_TEST(test_concurrent_batches)
+{
+    enum { N = 6000, T = 4 };
+    tl_buf bodies[T];
+    conc_arg args[T];
+    pthread_t th[T];
+    memset(bodies, 0, sizeof bodies);
+    for (int t = 0; t < T; t++) {
+        for (int i = 0; i < N; i++) {
+            int k = t % 2 ? N - 1 - i : (i + t * 1500) % N;
+            ndjson_records(&bodies[t], k, 1);
+        }
+        args[t] = (conc_arg){ bodies[t].p, bodies[t].len, 0, 0, 0, 0, 0 };
+    }
+    for (int t = 0; t < T; t++)
+        ck_assert_int_eq(pthread_create(&th[t], NULL, conc_post, &args[t]), 0);
+    long inserted = 0, unchanged = 0;
+    for (int t = 0; t < T; t++) {
+        pthread_join(th[t], NULL);
+        ck_assert_msg(args[t].status == 200, "batch %d: status %d", t, args[t].status);
+        ck_assert_msg(args[t].updated == 0 && args[t].rejected == 0, "batch %d: updated %ld, "
+                      "rejected %ld", t, args[t].updated, args[t].rejected);
+        inserted += args[t].inserted;
+        unchanged += args[t].unchanged;
+        tl_buf_free(&bodies[t]);
+    }
+    ck_assert_int_eq(inserted, N);
+    ck_assert_int_eq(unchanged, (T - 1) * N);
+    ck_assert_int_eq(count_dossiers(), N);
+    /* Whatever the race did, every pooled connection still stores new batches. */
+    for (int i = 0; i < 12; i++) {
+        tl_buf b = { 0 };
+        ndjson_records(&b, 10000 + i * 10, 10);
+        json_t *res = tl_ingest(NDJSON_CT, b.p, b.len);
+        expect_counts(res, 10, 10, 0, 0, 0, 0);
+        json_decref(res);
+        tl_buf_free(&b);
+    }
+}
+END_TEST
+
 /* ---- suite -------------------------------------------------------------------------- */
 
 static TCase *db_case(const char *name)
@@ -993,6 +1131,8 @@ Suite *make_ingest_db_suite(void)
     tcase_add_test(formats, test_envelope_early_finish_resend_is_stale);
     tcase_add_test(formats, test_personal_data_not_stored);
     tcase_add_test(formats, test_roundtrip_every_field);
+    tcase_add_test(formats, test_code_with_url_characters);
+    tcase_add_test(formats, test_content_type_variants);
     suite_add_tcase(s, formats);
 
     TCase *outcomes = db_case("outcomes");
@@ -1009,6 +1149,8 @@ Suite *make_ingest_db_suite(void)
     tcase_add_test(errors, test_huge_strings);
     tcase_add_test(errors, test_hostile_bodies);
     tcase_add_test(errors, test_large_batch_crosses_chunks);
+    tcase_add_test(errors, test_concurrent_batches);
+    tcase_add_test(errors, test_errors_capped);
     suite_add_tcase(s, errors);
     return s;
 }
