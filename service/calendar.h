@@ -32,7 +32,8 @@ bool cal_is_working(const calendar_t *cal, day_t d);
 /* Working days d with a < d <= b; negative (-(count with b < d <= a)) when b < a. O(1). */
 int64_t cal_working_between(const calendar_t *cal, day_t a, day_t b);
 
-/* The n-th working day after d (n >= 1); d itself when n == 0. */
+/* The n-th working day after d (n >= 1); d itself when n == 0; for n < 0 the
+ * |n|-th working day before d. */
 day_t cal_add_working(const calendar_t *cal, day_t d, int n);
 
 #endif

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "migrations.h"
+#include "strbuf.h"
 
 struct db_conn {
     PGconn *pg;
@@ -344,42 +345,8 @@ static bool read_dossier(const PGresult *r, int row, int c0, arena_t *a, dossier
 
 /* ---- text building ---------------------------------------------------------------------- */
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} sbuf;
-
-static void sb_reserve(sbuf *b, size_t more)
-{
-    if (b->oom || b->len + more + 1 <= b->cap)
-        return;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + more + 1)
-        cap *= 2;
-    char *np = realloc(b->p, cap);
-    if (!np) {
-        b->oom = true;
-        return;
-    }
-    b->p = np;
-    b->cap = cap;
-}
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-    sb_reserve(b, n);
-    if (b->oom)
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_putc(sbuf *b, char ch) { sb_put(b, &ch, 1); }
-
 /* A PostgreSQL array literal {"a","b"} of text values (NULL elements as NULL). */
-static void sb_pg_array(sbuf *b, const char *const *v, size_t n)
+static void sb_pg_array(strbuf *b, const char *const *v, size_t n)
 {
     sb_putc(b, '{');
     for (size_t i = 0; i < n; i++) {
@@ -401,7 +368,7 @@ static void sb_pg_array(sbuf *b, const char *const *v, size_t n)
 }
 
 /* COPY text format: backslash escapes for the four special bytes, \N for null. */
-static void copy_str(sbuf *b, const char *s)
+static void copy_str(strbuf *b, const char *s)
 {
     if (!s) {
         sb_put(b, "\\N", 2);
@@ -418,7 +385,7 @@ static void copy_str(sbuf *b, const char *s)
     }
 }
 
-static void copy_int(sbuf *b, int64_t v, bool null)
+static void copy_int(strbuf *b, int64_t v, bool null)
 {
     if (null) {
         sb_put(b, "\\N", 2);
@@ -429,7 +396,7 @@ static void copy_int(sbuf *b, int64_t v, bool null)
     sb_put(b, tmp, (size_t)n);
 }
 
-static void copy_ts(sbuf *b, ts_t t)
+static void copy_ts(strbuf *b, ts_t t)
 {
     if (t == TS_NULL) {
         sb_put(b, "\\N", 2);
@@ -439,7 +406,7 @@ static void copy_ts(sbuf *b, ts_t t)
     sb_put(b, tmp, ts_format_pg(t, tmp, sizeof tmp));
 }
 
-static void copy_row(sbuf *b, const dossier_t *d)
+static void copy_row(strbuf *b, const dossier_t *d)
 {
     copy_str(b, d->code); sb_putc(b, '\t');
     copy_str(b, d->agency_code); sb_putc(b, '\t');
@@ -466,7 +433,7 @@ static void copy_row(sbuf *b, const dossier_t *d)
 int db_lock_existing(db_conn *c, const char *const *codes, size_t n, arena_t *a,
                      void (*found)(void *ctx, const dossier_t *d), void *ctx)
 {
-    sbuf arr = { 0 };
+    strbuf arr = { 0 };
     sb_pg_array(&arr, codes, n);
     if (arr.oom) {
         free(arr.p);
@@ -511,7 +478,7 @@ static int copy_rows(db_conn *c, const dossier_t *const *rows, size_t n)
     if (PQresultStatus(res) != PGRES_COPY_IN)
         return fail(c, "COPY", res);
     PQclear(res);
-    sbuf b = { 0 };
+    strbuf b = { 0 };
     int rc = DB_OK;
     for (size_t i = 0; i < n && rc == DB_OK; i++) {
         copy_row(&b, rows[i]);
@@ -582,7 +549,7 @@ int db_upsert_labels(db_conn *c, const char *table, const char *const *codes,
         : "INSERT INTO procedure (code, name) SELECT * FROM unnest($1::text[], $2::text[])"
           " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"
           " WHERE procedure.name IS DISTINCT FROM EXCLUDED.name";
-    sbuf a = { 0 }, b = { 0 };
+    strbuf a = { 0 }, b = { 0 };
     sb_pg_array(&a, codes, n);
     sb_pg_array(&b, names, n);
     int rc = DB_ERROR;

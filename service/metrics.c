@@ -25,6 +25,7 @@
  * No global mutable state: everything lives in the metrics_result_t.
  */
 #include "metrics.h"
+#include "strbuf.h"
 
 #include <inttypes.h>
 #include <stddef.h>
@@ -1006,65 +1007,7 @@ fail:
 
 /* ---- CSV ---------------------------------------------------------------- */
 
-typedef struct {
-    char *p;
-    size_t n, cap;
-    bool oom;   /* sticky: once set, appends are ignored */
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (p == NULL) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s)
-{
-    sb_put(b, s, strlen(s));
-}
-
-static void sb_i64(sbuf *b, int64_t v)
-{
-    char buf[24];
-    int len = snprintf(buf, sizeof buf, "%" PRId64, v);
-    sb_put(b, buf, (size_t)len);
-}
-
-/* The shortest "%.Ng" text that reads back as the same double. */
-static void sb_double(sbuf *b, double v)
-{
-    char buf[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    sb_puts(b, buf);
-}
-
-/*
- * A text cell (key, label). RFC 4180: quoted when it holds a comma, quote, CR
- * or LF, quotes doubled. Text starting with '=', '+', '-', '@', TAB or CR is
- * prefixed with a single quote, because spreadsheets would run it as a
- * formula (CSV injection); codes and names never legitimately start so, and
- * numbers are written by the other cell writers, never through this one.
- */
-static void sb_text_cell(sbuf *b, const char *s)
+static void sb_text_cell(strbuf *b, const char *s)
 {
     if (s == NULL)
         return;
@@ -1084,7 +1027,7 @@ static void sb_text_cell(sbuf *b, const char *s)
         sb_put(b, "\"", 1);
 }
 
-static void csv_header(sbuf *b, bool buckets)
+static void csv_header(strbuf *b, bool buckets)
 {
     sb_puts(b, "key,label");
     for (size_t i = 0; i < N_COUNT_FIELDS; i++) {
@@ -1106,7 +1049,7 @@ static void csv_header(sbuf *b, bool buckets)
     sb_puts(b, "\r\n");
 }
 
-static void csv_row(sbuf *b, const view_t *w, bool buckets, const target_set *targets,
+static void csv_row(strbuf *b, const view_t *w, bool buckets, const target_set *targets,
                     int64_t tol)
 {
     char buf[32];
@@ -1158,7 +1101,7 @@ char *metrics_to_csv(const metrics_result_t *m, const target_set *targets, int64
 {
     const metrics_query_t *q = &m->q;
     bool buckets = q->group_bucket != BK_NONE;
-    sbuf b = { NULL, 0, 0, false };
+    strbuf b = { NULL, 0, 0, false };
     view_t *gv = NULL;
     size_t ng = 0;
     bool oom = false;
@@ -1180,7 +1123,7 @@ char *metrics_to_csv(const metrics_result_t *m, const target_set *targets, int64
         goto fail;
     free(gv);
     if (len)
-        *len = b.n;
+        *len = b.len;
     return b.p;
 fail:
     free(gv);

@@ -46,8 +46,10 @@ size_t ts_format_pg(ts_t t, char *buf, size_t cap);
 ts_t ts_now(void);
 
 day_t ts_day(ts_t t);          /* local date of an instant (floor division) */
-ts_t ts_day_start(day_t d);    /* 00:00:00 local */
-ts_t ts_day_end(day_t d);      /* 23:59:59.999999 local */
+/* 00:00:00 and 23:59:59.999999 local; days beyond about year +-292,000
+ * saturate to INT64_MIN + 1 / INT64_MAX instead of overflowing. */
+ts_t ts_day_start(day_t d);
+ts_t ts_day_end(day_t d);
 
 day_t day_from_ymd(int y, int m, int d);           /* proleptic Gregorian */
 void day_to_ymd(day_t day, int *y, int *m, int *d);
