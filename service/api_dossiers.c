@@ -10,6 +10,7 @@
 #include "body.h"
 #include "classify.h"
 #include "ingest.h"
+#include "view.h"
 
 void api_db_failure(http_resp *resp, int rc, const char *what)
 {
@@ -57,58 +58,6 @@ void api_ingest(app_t *app, const http_req *req, http_resp *resp)
 
 /* ---- one dossier ------------------------------------------------------------------ */
 
-static json_t *ts_json(ts_t t)
-{
-    if (t == TS_NULL)
-        return json_null();
-    char buf[TS_FMT_MAX];
-    ts_format(t, buf, sizeof buf);
-    return json_string(buf);
-}
-
-static json_t *str_json(const char *s) { return s ? json_string(s) : json_null(); }
-
-/* The stored fields of a dossier plus its classification at as_of. */
-static json_t *dossier_json(const dossier_t *d, const char *agency_name, const char *proc_name,
-                            const cls_result_t *cr)
-{
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "code", json_string(d->code));
-    json_object_set_new(o, "agency_code", json_string(d->agency_code));
-    json_object_set_new(o, "agency_name", str_json(agency_name));
-    json_object_set_new(o, "procedure_code", json_string(d->procedure_code));
-    json_object_set_new(o, "procedure_name", str_json(proc_name));
-    json_object_set_new(o, "field_code", str_json(d->field_code));
-    json_object_set_new(o, "service_level",
-                        d->service_level ? json_integer(d->service_level) : json_null());
-    json_object_set_new(o, "channel", str_json(channel_name(d->channel)));
-    json_object_set_new(o, "status", str_json(status_name(d->status)));
-    json_object_set_new(o, "status_code", json_integer(d->status));
-    json_object_set_new(o, "status_label", str_json(status_label_vi(d->status)));
-    json_object_set_new(o, "received_at", ts_json(d->received_at));
-    json_object_set_new(o, "due_at", ts_json(d->due_at));
-    json_object_set_new(o, "due_computed", json_false());
-    json_object_set_new(o, "finished_at", ts_json(d->finished_at));
-    json_object_set_new(o, "returned_at", ts_json(d->returned_at));
-    json_object_set_new(o, "extended_due_at", ts_json(d->extended_due_at));
-    json_object_set_new(o, "apology", json_boolean(d->apology));
-    json_object_set_new(o, "supplement_count", json_integer(d->supplement_count));
-    json_object_set_new(o, "supplement_requested_at", ts_json(d->supplement_requested_at));
-    json_object_set_new(o, "fee", d->fee == FEE_NULL ? json_null() : json_integer(d->fee));
-    json_object_set_new(o, "paid_online", json_boolean(d->paid_online));
-    json_object_set_new(o, "updated_at", ts_json(d->updated_at));
-    json_object_set_new(o, "class", str_json(cls_name(cr->cls)));
-    json_object_set_new(o, "waiting", json_boolean(cr->waiting));
-    json_object_set_new(o, "due_soon", json_boolean(cr->due_soon));
-    json_object_set_new(o, "working_days_overdue",
-                        cr->wd_overdue >= 0 ? json_integer(cr->wd_overdue) : json_null());
-    json_object_set_new(o, "working_days_left",
-                        cr->wd_left >= 0 ? json_integer(cr->wd_left) : json_null());
-    return o;
-}
-
 /* as_of (default now) and within (default from the configuration). */
 static int instant_params(const app_t *app, const http_req *req, http_resp *resp, ts_t *as_of,
                           int *within)
@@ -148,7 +97,10 @@ void api_dossier_get(app_t *app, const http_req *req, http_resp *resp, const cha
     arena_init(&a);
     dossier_t d;
     const char *aname = NULL, *pname = NULL;
-    int rc = db_get_dossier(c, code, &a, &d, &aname, &pname);
+    int rc;
+    const calendar_t *cal = refdata_calendar(app->ref, c, &rc);
+    if (rc == DB_OK)
+        rc = db_get_dossier(c, code, &a, &d, &aname, &pname);
     db_release(app->pool, c);
     if (rc == 1) {
         resp_error(resp, 404, "no dossier with this code");
@@ -158,8 +110,8 @@ void api_dossier_get(app_t *app, const http_req *req, http_resp *resp, const cha
         cls_input_t ci = { d.status, d.received_at, d.due_at, d.finished_at,
                            d.supplement_requested_at, d.updated_at, d.supplement_count };
         cls_result_t cr;
-        classify(&ci, as_of, within, app->cal, &cr);
-        resp_json(resp, 200, dossier_json(&d, aname, pname, &cr));
+        classify(&ci, as_of, within, cal, &cr);
+        resp_json(resp, 200, dossier_view_json(&d, aname, pname, false, &cr));
     }
     arena_free(&a);
 }

@@ -54,8 +54,11 @@ void api_metrics(app_t *app, const http_req *req, http_resp *resp)
     }
     labels_ctx labels = { { 0 }, { 0 } };
     target_set targets = { 0 };
-    feed_ctx f = { metrics_new(&q, app->cal), 0 };
-    int rc = f.m ? DB_OK : DB_ERROR;
+    int rc;
+    const calendar_t *cal = refdata_calendar(app->ref, c, &rc);
+    feed_ctx f = { cal ? metrics_new(&q, cal) : NULL, 0 };
+    if (rc == DB_OK && !f.m)
+        rc = DB_ERROR;
     if (rc == DB_OK)
         rc = db_load_targets(c, &targets);
     if (rc == DB_OK && q.group_dim == DIM_AGENCY)
@@ -68,7 +71,7 @@ void api_metrics(app_t *app, const http_req *req, http_resp *resp)
 
     if (f.rc == -2) {
         resp_error(resp, 400, "group_by: more than 10000 groups; narrow the filters");
-    } else if (f.rc == -1 || !f.m) {
+    } else if (f.rc == -1 || (!f.m && rc == DB_OK)) {
         resp_error(resp, 500, "out of memory");
     } else if (rc != DB_OK) {
         api_db_failure(resp, rc, "the metrics query");

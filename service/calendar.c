@@ -271,3 +271,24 @@ day_t cal_add_working(const calendar_t *cal, day_t d, int n)
         return clamp_day(forward_working(cal, d, n));
     return clamp_day(backward_working(cal, d, -(int64_t)n));
 }
+
+/* ---- Vietnam's holidays (placeholder: the holiday rules are being added) ---- */
+
+calendar_t *calendar_new_vn(void)
+{
+    return calendar_new_default();
+}
+
+int calendar_set_override(calendar_t *cal, day_t d, bool working, const char *name)
+{
+    (void)name;
+    calendar_set_day(cal, d, working);
+    return 0;
+}
+
+void calendar_day_info(const calendar_t *cal, day_t d, day_info *out)
+{
+    out->working = cal_is_working(cal, d);
+    out->kind = out->working ? DAY_WORKING : DAY_WEEKEND;
+    out->name = NULL;
+}

@@ -24,8 +24,37 @@ typedef struct calendar calendar_t;
 calendar_t *calendar_new_default(void);
 void calendar_free(calendar_t *cal);
 
+/* Vietnam's calendar (spec §6): weekends off, the Labour Code 2019 art. 112
+ * holidays (1/1; Tết: the last day of the lunar year and the first four of
+ * the new one; Hùng Kings 10/3 lunar; 30/4; 1/5; 2/9 and 1/9) with lunar
+ * dates computed for UTC+7, and a compensatory day off for each holiday that
+ * falls on a weekend (art. 111(3)). NULL on allocation failure. */
+calendar_t *calendar_new_vn(void);
+
 /* Marks one date as working or not (overrides the rule). Call before sharing. */
 void calendar_set_day(calendar_t *cal, day_t d, bool working);
+
+/* An override from the database: working or not, with its name (copied; may
+ * be NULL). 0 ok, -1 out of memory. Call before sharing. */
+int calendar_set_override(calendar_t *cal, day_t d, bool working, const char *name);
+
+typedef enum {
+    DAY_WORKING = 0,   /* an ordinary working day */
+    DAY_WEEKEND,       /* Saturday or Sunday off */
+    DAY_HOLIDAY,       /* a public holiday (kind "holiday") */
+    DAY_COMPENSATORY,  /* a day off for a holiday on a weekend ("compensatory") */
+    DAY_OVERRIDE       /* set by an override ("override") */
+} day_kind;
+
+typedef struct {
+    bool working;
+    day_kind kind;
+    const char *name;  /* Vietnamese name of the holiday or override, or NULL;
+                          owned by the calendar */
+} day_info;
+
+/* What the calendar says of day d. */
+void calendar_day_info(const calendar_t *cal, day_t d, day_info *out);
 
 bool cal_is_working(const calendar_t *cal, day_t d);
 

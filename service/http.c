@@ -150,9 +150,13 @@ static const struct {
 } ROUTES[] = {
     { "/healthz", health, NULL, NULL },
     { "/readyz", ready, NULL, NULL },
-    { "/v1/dossiers", NULL, api_ingest, NULL },
+    { "/v1/dossiers", api_list, api_ingest, NULL },
     { "/v1/metrics", api_metrics, NULL, NULL },
+    { "/v1/metrics/series", api_series, NULL, NULL },
+    { "/v1/rankings", api_rankings, NULL, NULL },
     { "/v1/targets", api_targets_get, NULL, api_targets_put },
+    { "/v1/procedures", api_procedures_get, NULL, api_procedures_put },
+    { "/v1/calendar", api_calendar_get, NULL, api_calendar_put },
 };
 
 static void method_not_allowed(http_resp *resp, const char *allow)
@@ -182,9 +186,10 @@ void http_dispatch(app_t *app, const http_req *req, http_resp *resp)
             h(app, req, resp);
             return;
         }
-        method_not_allowed(resp, ROUTES[i].get && ROUTES[i].put ? "GET, HEAD, PUT"
-                                 : ROUTES[i].get ? "GET, HEAD"
-                                 : ROUTES[i].post ? "POST" : "PUT");
+        method_not_allowed(resp, ROUTES[i].get && ROUTES[i].put    ? "GET, HEAD, PUT"
+                                 : ROUTES[i].get && ROUTES[i].post ? "GET, HEAD, POST"
+                                 : ROUTES[i].get                   ? "GET, HEAD"
+                                 : ROUTES[i].post                  ? "POST" : "PUT");
         return;
     }
     resp_error(resp, 404, "no such resource: %.200s", req->path);

@@ -14,7 +14,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
-#include "calendar.h"
+#include "refdata.h"
 #include "config.h"
 #include "db.h"
 #include "query.h"
@@ -24,7 +24,7 @@
 typedef struct {
     const config_t *cfg;
     db_pool *pool;
-    const calendar_t *cal;
+    refdata_t *ref;            /* calendar and office hours (refdata.h) */
 } app_t;
 
 typedef struct {

@@ -180,14 +180,15 @@ static int cmd_serve(int argc, char **argv)
     if (rc)
         return rc;
 
-    calendar_t *cal = calendar_new_default();
+    office_hours oh = OFFICE_HOURS_DEFAULT;
+    refdata_t *ref = refdata_new(&oh);
     db_pool *pool = db_pool_new(cfg.db, cfg.db_pool);
-    app_t app = { &cfg, pool, cal };
-    http_server *srv = cal && pool ? http_start(&app, err, sizeof err) : NULL;
+    app_t app = { &cfg, pool, ref };
+    http_server *srv = ref && pool ? http_start(&app, err, sizeof err) : NULL;
     if (!srv) {
-        fprintf(stderr, "motcua: %s\n", cal && pool ? err : "out of memory");
+        fprintf(stderr, "motcua: %s\n", ref && pool ? err : "out of memory");
         db_pool_free(pool);
-        calendar_free(cal);
+        refdata_free(ref);
         return 1;
     }
     fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"port\":%d}\n", http_port(srv));
@@ -196,7 +197,7 @@ static int cmd_serve(int argc, char **argv)
     fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopping\",\"signal\":%d}\n", sig);
     http_stop(srv, 30);
     db_pool_free(pool);
-    calendar_free(cal);
+    refdata_free(ref);
     return 0;
 }
 

@@ -420,8 +420,9 @@ static int buckets_init(metrics_result_t *m)
     bucket_kind k = m->q.group_bucket;
     day_t from = m->q.period.from, to = m->q.period.to;
     size_t n = 0;
-    for (day_t b = bucket_start(k, from); b <= to; b = bucket_next(k, b)) {
-        if (++n > GROUPS_MAX || bucket_next(k, b) <= b) {
+    period_calendar pc = m->q.calendar;
+    for (day_t b = bucket_start_cal(pc, k, from); b <= to; b = bucket_next_cal(pc, k, b)) {
+        if (++n > GROUPS_MAX || bucket_next_cal(pc, k, b) <= b) {
             m->too_many_buckets = true;   /* metrics_add answers -2 */
             return 0;
         }
@@ -430,9 +431,9 @@ static int buckets_init(metrics_result_t *m)
     if (m->buckets == NULL)
         return -1;
     size_t i = 0;
-    for (day_t b = bucket_start(k, from); b <= to; b = bucket_next(k, b), i++) {
+    for (day_t b = bucket_start_cal(pc, k, from); b <= to; b = bucket_next_cal(pc, k, b), i++) {
         bucket_t *bk = &m->buckets[i];
-        day_t next = bucket_next(k, b);
+        day_t next = bucket_next_cal(pc, k, b);
         bk->name_start = b;
         bk->from = b < from ? from : b;
         bk->to = next - 1 > to ? to : next - 1;
@@ -659,7 +660,7 @@ static view_t *group_views(const metrics_result_t *m, label_fn labels, void *ctx
         for (size_t i = 0; i < m->nbuckets; i++) {
             const bucket_t *b = &m->buckets[i];
             view_t *w = &v[i];
-            bucket_name(q->group_bucket, b->name_start, w->name, sizeof w->name);
+            bucket_name_cal(q->calendar, q->group_bucket, b->name_start, w->name, sizeof w->name);
             w->key = w->name;
             w->bucket = true;
             w->from = b->from;

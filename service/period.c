@@ -245,3 +245,29 @@ period_t period_month_to_date(day_t today)
 {
     return make_period(bucket_start(BK_MONTH, today), today);
 }
+
+/* ---- reporting calendar ---------------------------------------------------- */
+
+int period_parse_cal(period_calendar c, const char *s, size_t n, period_t *out)
+{
+    (void)c; /* TODO(issue 3): report periods */
+    return period_parse(s, n, out);
+}
+
+day_t bucket_start_cal(period_calendar c, bucket_kind k, day_t d)
+{
+    (void)c;
+    return bucket_start(k, d);
+}
+
+day_t bucket_next_cal(period_calendar c, bucket_kind k, day_t start)
+{
+    (void)c;
+    return bucket_next(k, start);
+}
+
+size_t bucket_name_cal(period_calendar c, bucket_kind k, day_t start, char *buf, size_t cap)
+{
+    (void)c;
+    return bucket_name(k, start, buf, cap);
+}

@@ -36,6 +36,23 @@ day_t bucket_next(bucket_kind k, day_t start);
  * Returns the length; cap >= PERIOD_NAME_MAX. */
 size_t bucket_name(bucket_kind k, day_t start, char *buf, size_t cap);
 
+/*
+ * The official reporting calendar (Decree 09/2019/NĐ-CP art. 12, spec §6,
+ * `calendar=report`): a month runs from the 15th of the previous month to the
+ * 14th; quarters, half-years and years likewise end on the 14th of their last
+ * month and start on the 15th of the month before their first. Weeks and days
+ * are the same in both calendars. The _cal functions take the calendar; the
+ * plain ones are the civil calendar.
+ */
+typedef enum { PCAL_CIVIL = 0, PCAL_REPORT } period_calendar;
+
+int period_parse_cal(period_calendar c, const char *s, size_t n, period_t *out);
+day_t bucket_start_cal(period_calendar c, bucket_kind k, day_t d);
+day_t bucket_next_cal(period_calendar c, bucket_kind k, day_t start);
+/* The name of the bucket starting at `start` (a report month 2024-03 runs
+ * 2024-02-15 .. 2024-03-14: it is named after the month it ends in). */
+size_t bucket_name_cal(period_calendar c, bucket_kind k, day_t start, char *buf, size_t cap);
+
 /* The month containing `today`, from its first day to today. */
 period_t period_month_to_date(day_t today);
 

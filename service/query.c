@@ -174,12 +174,12 @@ static int parse_filter(const err_sink *e, const char *name, const char *v, bool
 }
 
 /* The number of buckets of kind k tiling [from, to], stopping past `cap`. */
-static long count_buckets(bucket_kind k, day_t from, day_t to, long cap)
+static long count_buckets(period_calendar pc, bucket_kind k, day_t from, day_t to, long cap)
 {
     long n = 0;
-    for (day_t b = bucket_start(k, from); b <= to && n <= cap; b = bucket_next(k, b)) {
+    for (day_t b = bucket_start_cal(pc, k, from); b <= to && n <= cap; b = bucket_next_cal(pc, k, b)) {
         n++;
-        if (bucket_next(k, b) <= b)   /* defensive: never loop forever */
+        if (bucket_next_cal(pc, k, b) <= b)   /* defensive: never loop forever */
             break;
     }
     return n;
@@ -219,7 +219,7 @@ static int parse_period(const err_sink *e, const raw_params *r, ts_t now, period
             return fail(e, "period", "cannot be combined with from");
         if (r->to)
             return fail(e, "period", "cannot be combined with to");
-        if (period_parse(r->period, strlen(r->period), out) != 0)
+        if (period_parse_cal(PCAL_CIVIL, r->period, strlen(r->period), out) != 0)
             return fail(e, "period",
                         "expected YYYY, YYYY-H1, YYYY-Q1, YYYY-MM, YYYY-Www or YYYY-MM-DD");
         return 0;
@@ -252,7 +252,7 @@ static int parse_group_by(const err_sink *e, const char *v, metrics_query_t *q)
     if (k == BK_NONE)
         return fail(e, "group_by", "expected agency, procedure, field, channel, "
                                    "service_level, day, week, month, quarter or year");
-    if (count_buckets(k, q->period.from, q->period.to, BUCKETS_MAX) > BUCKETS_MAX)
+    if (count_buckets(q->calendar, k, q->period.from, q->period.to, BUCKETS_MAX) > BUCKETS_MAX)
         return fail(e, "group_by", "more than 10000 buckets in the period");
     q->group_bucket = k;
     return 0;

@@ -36,6 +36,7 @@ typedef struct {
     dim_t group_dim;      /* DIM_NONE unless group_by is a dimension */
     bucket_kind group_bucket;  /* BK_NONE unless group_by is a time bucket */
     int within;           /* due_soon horizon, working days */
+    period_calendar calendar;  /* calendar=civil|report: period names and buckets */
     bool csv;             /* format=csv */
 } metrics_query_t;
 

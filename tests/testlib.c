@@ -128,9 +128,10 @@ void tl_server_start(void)
     char err[512];
     ck_assert_msg(tl_env.srv == NULL, "server already running");
     tl_env.pool = db_pool_new(tl_env.cfg.db, tl_env.cfg.db_pool);
-    tl_env.cal = calendar_new_default();
-    ck_assert_msg(tl_env.pool && tl_env.cal, "out of memory");
-    tl_env.app = (app_t){ &tl_env.cfg, tl_env.pool, tl_env.cal };
+    office_hours oh = OFFICE_HOURS_DEFAULT;
+    tl_env.ref = refdata_new(&oh);
+    ck_assert_msg(tl_env.pool && tl_env.ref, "out of memory");
+    tl_env.app = (app_t){ &tl_env.cfg, tl_env.pool, tl_env.ref };
     tl_env.srv = http_start(&tl_env.app, err, sizeof err);
     ck_assert_msg(tl_env.srv != NULL, "http_start: %s", err);
     tl_env.port = http_port(tl_env.srv);
@@ -144,8 +145,8 @@ void tl_server_stop(void)
     tl_env.srv = NULL;
     db_pool_free(tl_env.pool);
     tl_env.pool = NULL;
-    calendar_free(tl_env.cal);
-    tl_env.cal = NULL;
+    refdata_free(tl_env.ref);
+    tl_env.ref = NULL;
 }
 
 void tl_setup(void)

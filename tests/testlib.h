@@ -29,7 +29,7 @@ typedef struct {
     char conninfo[1024];   /* libpq conninfo of this test's database */
     config_t cfg;          /* tests may change it between tl_server_stop/start */
     db_pool *pool;
-    calendar_t *cal;
+    refdata_t *ref;
     app_t app;
     http_server *srv;
     int port;
