@@ -24,7 +24,7 @@ SAN_OBJ  = $(patsubst service/%.c,build/san/%.o,$(LIB_SRC)) build/san/migrations
 REL_TOBJ = $(patsubst tests/%.c,build/rel/t_%.o,$(TEST_SRC))
 SAN_TOBJ = $(patsubst tests/%.c,build/san/t_%.o,$(TEST_SRC))
 
-.PHONY: all run check deps test-rel test-san test-cli clean db-start db-stop
+.PHONY: all run check deps fuzz bench test-rel test-san test-cli clean db-start db-stop
 all: bin/motcua
 
 build/rel/%.o: service/%.c $(wildcard service/*.h) | build/rel
@@ -81,6 +81,45 @@ test-san:
 
 test-cli: bin/motcua
 	tests/cli.sh
+
+# make fuzz: libFuzzer (clang) on the parsers, FUZZ_SECONDS each (default 60).
+# New inputs go to build/fuzz/corpus-*; the seeds in tests/fuzz/corpus stay as
+# they are. A crash leaves its input in build/fuzz/ and fails the target.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_FLAGS    = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                $(DEFS) $(PKG_CFLAGS) -Iservice
+FUZZ_LIB      = $(addprefix service/,body.c record.c dvcqg.c arena.c ts.c csv.c jsonscan.c \
+                dossier.c query.c period.c)
+FUZZ_TARGETS  = json ndjson csv dvcqg query
+
+build/fuzz/fuzz_json: FUZZ_DEF = -DFUZZ_FORMAT=0
+build/fuzz/fuzz_ndjson: FUZZ_DEF = -DFUZZ_FORMAT=1
+build/fuzz/fuzz_csv: FUZZ_DEF = -DFUZZ_FORMAT=2
+build/fuzz/fuzz_dvcqg: FUZZ_DEF = -DFUZZ_FORMAT=3
+build/fuzz/fuzz_%: tests/fuzz/fuzz_body.c $(FUZZ_LIB) $(wildcard service/*.h)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_DEF) -o $@ tests/fuzz/fuzz_body.c $(FUZZ_LIB) $(PKG_LIBS) -lm
+build/fuzz/fuzz_query: tests/fuzz/fuzz_query.c $(FUZZ_LIB) $(wildcard service/*.h)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_query.c $(FUZZ_LIB) $(PKG_LIBS) -lm
+
+fuzz: deps
+	$(MAKE) --no-print-directory $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus-$$t; echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  if ! (cd build/fuzz && ./fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
+	      -max_len=65536 corpus-$$t ../../tests/fuzz/corpus/$$t > fuzz-$$t.log 2>&1); then \
+	    tail -n 40 build/fuzz/fuzz-$$t.log; echo "fuzz: $$t FAILED (input saved in build/fuzz/)"; exit 1; \
+	  fi; grep -E '^Done' build/fuzz/fuzz-$$t.log; \
+	done
+
+# make bench: the benchmarks of bench/ at size N (default small enough for a minute).
+N ?= 100000
+bench: deps
+	$(MAKE) --no-print-directory bin/motcua
+	bench/ingest.sh $(N)
+	bench/metrics.sh $(N)
 
 # make run: a local cluster under var/ unless MOTCUA_DB names a database.
 run: deps

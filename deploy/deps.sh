@@ -4,7 +4,8 @@
 # and .ci/run. As root it runs apt-get; otherwise it prints the exact command.
 set -euo pipefail
 
-PKGS=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev check postgresql)
+PKGS=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev check postgresql
+      clang libclang-rt-14-dev curl)
 
 missing=()
 for p in "${PKGS[@]}"; do
