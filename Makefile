@@ -5,7 +5,7 @@
 #   make check      install what is missing, run every test (plain and ASan+UBSan builds)
 
 CC      ?= cc
-PKGS     = libmicrohttpd jansson libpq
+PKGS     = libmicrohttpd jansson libpq libcrypto
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 DEFS     = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 OPT     ?= -O2 -g

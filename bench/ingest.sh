@@ -13,7 +13,7 @@ start_service
 
 send_all() {
     for f in "$work"/part.*; do
-        curl -s -f -o "$work/resp.json" -H 'Content-Type: application/x-ndjson' \
+        curl -s -f -o "$work/resp.json" -H 'Content-Type: application/x-ndjson' -H "$auth" \
             --data-binary @"$f" "$url/v1/dossiers" || { echo "bench: ingest failed" >&2; exit 1; }
     done
 }

@@ -16,6 +16,8 @@ trap cleanup EXIT
 MOTCUA_DB=$("$root/deploy/devdb.sh" start "$work/pg")
 export MOTCUA_DB
 "$bin" migrate 2>/dev/null
+key=$("$bin" key create --role admin --label bench | awk '{print $NF}')
+auth="Authorization: Bearer $key"
 
 now_ms() { date +%s%3N; }
 

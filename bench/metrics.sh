@@ -18,7 +18,7 @@ median_ms() { # median_ms CMD... : median wall time of 21 runs
     done
     printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[11] / 1000.0}'
 }
-api() { curl -s -f "$url/v1/metrics?$1"; }
+api() { curl -s -f -H "$auth" "$url/v1/metrics?$1"; }
 sql_agency="SELECT agency_code, count(*) FILTER (WHERE received_at >= '2025-07-01+07' AND received_at < '2025-10-01+07'),
   count(*) FILTER (WHERE finished_at >= '2025-07-01+07' AND finished_at < '2025-10-01+07')
   FROM dossier WHERE status NOT IN (1,3) AND received_at < '2025-10-01+07'

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PKGS=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev check postgresql
-      clang libclang-rt-14-dev curl)
+      libssl-dev clang libclang-rt-14-dev curl)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -22,12 +22,23 @@ if [ "${count:-0}" = 0 ]; then
     "$bin" demo-data --count "${MOTCUA_DEMO_COUNT:-20000}" --seed 1 | "$bin" import --format ndjson - >/dev/null
 fi
 
+# An admin key for the local demo, created once and kept under var/ (only a
+# hash is in the database; this file is the one copy of the key).
+keyfile="$root/var/demo-admin.key"
+if [ ! -s "$keyfile" ]; then
+    mkdir -p "$root/var"
+    (umask 077; "$bin" key create --role admin --label "make run" | awk '{print $NF}' > "$keyfile")
+fi
+key=$(cat "$keyfile")
+
 listen=${MOTCUA_LISTEN:-127.0.0.1:8080}
 cat >&2 <<TXT
 
 motcua serves on http://$listen  (Ctrl-C stops it)
-  curl -s 'http://$listen/v1/metrics?period=$(date +%Y)&group_by=agency'
-  curl -s -X POST -H 'Content-Type: application/json' http://$listen/v1/dossiers \\
+admin API key for this demo (kept in var/demo-admin.key): $key
+
+  curl -s -H 'Authorization: Bearer $key' 'http://$listen/v1/metrics?period=$(date +%Y)&group_by=agency'
+  curl -s -H 'Authorization: Bearer $key' -X POST -H 'Content-Type: application/json' http://$listen/v1/dossiers \\
        -d '[{"code":"DEMO-1","agency_code":"000.00.01.H62","procedure_code":"1.004227","channel":"online","status":"received","received_at":"$(date +%Y-%m-%d)T08:00:00+07:00","due_at":"$(date +%Y-%m-%d)"}]'
 
 TXT

@@ -1,6 +1,8 @@
 /*
  * api_dossiers.c - POST /v1/dossiers (ingest, spec §3) and
- * GET /v1/dossiers/{code} (one dossier with its class at as_of, spec §7).
+ * GET /v1/dossiers/{code} (one dossier with its class at as_of, spec §7; its
+ * due_at is the effective due date, computed from the procedure catalog and
+ * the calendar when the dossier has none: due_computed true).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +37,8 @@ void api_ingest(app_t *app, const http_req *req, http_resp *resp)
         return;
     }
     ingest_t *in = ingest_new(c, fmt, INGEST_CHUNK);
+    if (in)
+        ingest_set_scope(in, req->scope);
     if (!in) {
         db_release(app->pool, c);
         resp_error(resp, 500, "out of memory");
@@ -97,11 +101,15 @@ void api_dossier_get(app_t *app, const http_req *req, http_resp *resp, const cha
     arena_init(&a);
     dossier_t d;
     const char *aname = NULL, *pname = NULL;
+    bool due_computed = false;
     int rc;
     const calendar_t *cal = refdata_calendar(app->ref, c, &rc);
-    if (rc == DB_OK)
-        rc = db_get_dossier(c, code, &a, &d, &aname, &pname);
+    if (rc == DB_OK) /* d.due_at: the effective due date (spec §4, §6) */
+        rc = db_get_dossier(c, code, cal, refdata_office_hours(app->ref), &a, &d, &aname,
+                            &pname, &due_computed);
     db_release(app->pool, c);
+    if (rc == DB_OK && !auth_scope_covers(req->scope, d.agency_code))
+        rc = 1; /* another agency's dossier does not exist for a scoped key (spec §7) */
     if (rc == 1) {
         resp_error(resp, 404, "no dossier with this code");
     } else if (rc != DB_OK) {
@@ -111,7 +119,7 @@ void api_dossier_get(app_t *app, const http_req *req, http_resp *resp, const cha
                            d.supplement_requested_at, d.updated_at, d.supplement_count };
         cls_result_t cr;
         classify(&ci, as_of, within, cal, &cr);
-        resp_json(resp, 200, dossier_view_json(&d, aname, pname, false, &cr));
+        resp_json(resp, 200, dossier_view_json(&d, aname, pname, due_computed, &cr));
     }
     arena_free(&a);
 }

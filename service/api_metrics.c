@@ -66,7 +66,7 @@ void api_metrics(app_t *app, const http_req *req, http_resp *resp)
     if (rc == DB_OK && q.group_dim == DIM_PROCEDURE)
         rc = db_load_labels(c, "procedure", &labels.procedure);
     if (rc == DB_OK)
-        rc = db_metrics_rows(c, &q, feed, &f);
+        rc = db_metrics_rows(c, &q, cal, refdata_office_hours(app->ref), feed, &f);
     db_release(app->pool, c);
 
     if (f.rc == -2) {

@@ -1,9 +1,318 @@
-/* api_rankings.c - placeholder until the monitoring work (issue 3) lands here. */
+/*
+ * api_rankings.c - GET /v1/rankings (spec §7): the groups of one dimension
+ * (agency, procedure or field) ranked by one rate, best first, with the
+ * groups under the min_n guard listed apart.
+ *
+ * Why this file exists: the centre ranks agencies every day, and a ranking
+ * must agree with /v1/metrics to the dossier. So it is the metrics query
+ * itself (same period, as_of, basis and filters, parsed by
+ * query_parse_metrics, aggregated by metrics.c with group_by = `by`), ordered
+ * by rank.c on exact fractions; this file only parses its own three
+ * parameters and renders.
+ *
+ * Parameters and decisions (see docs/DECISIONS.md):
+ *  - metric: a rate name; optional, default on_time_rate (the rate the
+ *    spec's example ranks by). Unknown or empty: 400 naming `metric`.
+ *  - by: required, agency | procedure | field (400 naming `by` otherwise).
+ *  - min_n: a whole number 0..1000000000, default 20; a group whose
+ *    denominator is below it, or 0 (no value), is listed under
+ *    "insufficient", ordered by key.
+ *  - group_by is not a parameter of rankings: it is ignored like any unknown
+ *    parameter (`by` says what is ranked).
+ *  - The group of the unknown key (a dossier without a field) is ranked like
+ *    any group, with key null, after every key among equals.
+ *  - Besides the fields of the spec the answer carries "order"
+ *    ("highest_first" / "lowest_first"), "period" and "filters", as in
+ *    /v1/metrics, so a dashboard can show what was ranked.
+ *  - CSV: BOM, header rank,key,label,value,numerator,denominator; the ranked
+ *    rows, then the insufficient rows with an empty rank.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "api.h"
+#include "metrics.h"
+#include "rank.h"
+#include "strbuf.h"
+
+#define MIN_N_DEFAULT 20
+#define MIN_N_MAX 1000000000L
+
+typedef struct {
+    db_labels agency, procedure;
+} labels_ctx;
+
+static const char *lookup_label(void *ctx, dim_t dim, const char *key)
+{
+    labels_ctx *l = ctx;
+    if (!key)
+        return NULL;
+    if (dim == DIM_AGENCY)
+        return db_labels_find(&l->agency, key);
+    if (dim == DIM_PROCEDURE)
+        return db_labels_find(&l->procedure, key);
+    return NULL;
+}
+
+typedef struct {
+    metrics_result_t *m;
+    int rc;
+} feed_ctx;
+
+static int feed(void *ctx, const metrics_row_t *row)
+{
+    feed_ctx *f = ctx;
+    f->rc = metrics_add(f->m, row);
+    return f->rc;
+}
+
+typedef struct {
+    rate_id metric;
+    dim_t by;
+    int64_t min_n;
+} rank_params;
+
+/* Strict whole number in [0, MIN_N_MAX]: ASCII digits only. */
+static int parse_min_n(const char *s, int64_t *out)
+{
+    if (s[0] == '\0')
+        return -1;
+    int64_t v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        v = v * 10 + (*p - '0');
+        if (v > MIN_N_MAX)
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Parses metric, by and min_n. 0 ok; -1 with a message naming the parameter. */
+static int parse_rank_params(const http_req *req, rank_params *p, char *msg, size_t cap)
+{
+    const char *metric = req_param(req, "metric");
+    const char *by = req_param(req, "by");
+    const char *min_n = req_param(req, "min_n");
+    p->metric = R_ON_TIME;
+    p->by = DIM_NONE;
+    p->min_n = MIN_N_DEFAULT;
+    if (metric) {
+        int r = rate_from_name(metric);
+        if (r < 0) {
+            snprintf(msg, cap, "metric: expected one of on_time_rate, early_rate, late_rate, "
+                               "on_time_rate_incl_pending, online_payment_rate, "
+                               "online_uptake_rate, online_share, apology_rate");
+            return -1;
+        }
+        p->metric = (rate_id)r;
+    }
+    if (!by) {
+        snprintf(msg, cap, "by: required: agency, procedure or field");
+        return -1;
+    }
+    if (strcmp(by, "agency") == 0)
+        p->by = DIM_AGENCY;
+    else if (strcmp(by, "procedure") == 0)
+        p->by = DIM_PROCEDURE;
+    else if (strcmp(by, "field") == 0)
+        p->by = DIM_FIELD;
+    else {
+        snprintf(msg, cap, "by: expected agency, procedure or field");
+        return -1;
+    }
+    if (min_n && parse_min_n(min_n, &p->min_n) != 0) {
+        snprintf(msg, cap, "min_n: expected a whole number 0..1000000000");
+        return -1;
+    }
+    return 0;
+}
+
+/* The request's parameters without group_by (not a rankings parameter). */
+static size_t params_without_group_by(const http_req *req, kv_t *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < req->nparams; i++)
+        if (req->params[i].key == NULL || strcmp(req->params[i].key, "group_by") != 0)
+            out[n++] = req->params[i];
+    return n;
+}
+
+static json_t *item_json(const rank_item_t *it, const metrics_line_t *l, bool ranked)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    const char *key = metrics_line_key(l);
+    if ((ranked && json_object_set_new(o, "rank", json_integer(it->rank))) ||
+        json_object_set_new(o, "key", key ? json_string(key) : json_null()) ||
+        json_object_set_new(o, "label", l->label ? json_string(l->label) : json_null()) ||
+        json_object_set_new(o, "value", it->den > 0 ? json_real((double)it->num /
+                                                               (double)it->den)
+                                                    : json_null()) ||
+        json_object_set_new(o, "numerator", json_integer(it->num)) ||
+        json_object_set_new(o, "denominator", json_integer(it->den))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *rankings_json(const metrics_query_t *q, const rank_params *p, rank_order order,
+                             const rank_item_t *items, size_t n, size_t nranked,
+                             const metrics_line_t *lines)
+{
+    json_t *o = json_object(), *ranked = json_array(), *insufficient = json_array();
+    if (o == NULL || ranked == NULL || insufficient == NULL)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        bool is_ranked = i < nranked;
+        json_t *arr = is_ranked ? ranked : insufficient;
+        if (json_array_append_new(arr, item_json(&items[i], &lines[items[i].ref], is_ranked)))
+            goto fail;
+    }
+    if (json_object_set_new(o, "metric", json_string(rate_name(p->metric))) ||
+        json_object_set_new(o, "by", json_string(dim_name(p->by))) ||
+        json_object_set_new(o, "min_n", json_integer(p->min_n)) ||
+        json_object_set_new(o, "order", json_string(order == RANK_LOW_FIRST ? "lowest_first"
+                                                                            : "highest_first")) ||
+        json_object_set_new(o, "period", metrics_period_json(q)) ||
+        json_object_set_new(o, "filters", metrics_filters_json(q)))
+        goto fail;
+    /* set_new takes its value even when it fails: hand each array over just
+     * before its call, so that the failure path frees each exactly once */
+    json_t *owned = ranked;
+    ranked = NULL;
+    if (json_object_set_new(o, "ranked", owned))
+        goto fail;
+    owned = insufficient;
+    insufficient = NULL;
+    if (json_object_set_new(o, "insufficient", owned))
+        goto fail;
+    return o;
+fail:
+    json_decref(ranked);
+    json_decref(insufficient);
+    json_decref(o);
+    return NULL;
+}
+
+static char *rankings_csv(const rank_item_t *items, size_t n, size_t nranked,
+                          const metrics_line_t *lines, size_t *len)
+{
+    strbuf b = { NULL, 0, 0, false };
+    sb_put(&b, "\xEF\xBB\xBF", 3);
+    sb_puts(&b, "rank,key,label,value,numerator,denominator\r\n");
+    for (size_t i = 0; i < n; i++) {
+        const rank_item_t *it = &items[i];
+        const metrics_line_t *l = &lines[it->ref];
+        if (i < nranked)
+            sb_i64(&b, it->rank);
+        sb_putc(&b, ',');
+        metrics_csv_text(&b, metrics_line_key(l));
+        sb_putc(&b, ',');
+        metrics_csv_text(&b, l->label);
+        sb_putc(&b, ',');
+        if (it->den > 0)
+            sb_double(&b, (double)it->num / (double)it->den);
+        sb_putc(&b, ',');
+        sb_i64(&b, it->num);
+        sb_putc(&b, ',');
+        sb_i64(&b, it->den);
+        sb_puts(&b, "\r\n");
+    }
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    *len = b.len;
+    return b.p;
+}
 
 void api_rankings(app_t *app, const http_req *req, http_resp *resp)
 {
-    (void)app;
-    (void)req;
-    resp_error(resp, 404, "not available yet");
+    metrics_query_t q;
+    rank_params p;
+    kv_t kv[HTTP_MAX_PARAMS];
+    char bad[64], msg[256];
+    labels_ctx labels = { { 0 }, { 0 } };
+    feed_ctx f = { NULL, 0 };
+    metrics_line_t *lines = NULL;
+    rank_item_t *items = NULL;
+    size_t nlines = 0;
+    db_conn *c = NULL;
+    int rc = DB_OK;
+
+    size_t nkv = params_without_group_by(req, kv);
+    if (query_parse_metrics(kv, nkv, ts_now(), app->cfg->within, &q, bad, sizeof bad, msg,
+                            sizeof msg) != 0 ||
+        parse_rank_params(req, &p, msg, sizeof msg) != 0) {
+        resp_error(resp, 400, "%s", msg);   /* msg names the parameter */
+        return;
+    }
+    if (req_wants_csv(req))
+        q.csv = true;
+    q.group_dim = p.by;
+    q.group_bucket = BK_NONE;
+
+    if ((c = db_acquire(app->pool, app->cfg->db_wait_ms)) == NULL) {
+        resp_unavailable(resp, "no database connection is available; retry later");
+        return;
+    }
+    bool oom = false;
+    const calendar_t *cal = refdata_calendar(app->ref, c, &rc);
+    if (rc == DB_OK && cal == NULL)
+        rc = DB_ERROR;
+    if (rc == DB_OK && (f.m = metrics_new(&q, cal)) == NULL)
+        oom = true;
+    if (rc == DB_OK && !oom && p.by == DIM_AGENCY)
+        rc = db_load_labels(c, "agency", &labels.agency);
+    if (rc == DB_OK && !oom && p.by == DIM_PROCEDURE)
+        rc = db_load_labels(c, "procedure", &labels.procedure);
+    if (rc == DB_OK && !oom)
+        rc = db_metrics_rows(c, &q, cal, refdata_office_hours(app->ref), feed, &f);
+    db_release(app->pool, c);
+
+    if (oom || f.rc == -1) {
+        resp_error(resp, 500, "out of memory");
+        goto done;
+    }
+    if (f.rc == -2) {
+        resp_error(resp, 400, "by: more than 10000 groups; narrow the filters");
+        goto done;
+    }
+    if (rc != DB_OK) {
+        api_db_failure(resp, rc, "the rankings query");
+        goto done;
+    }
+    if (metrics_lines(f.m, lookup_label, &labels, &lines, &nlines) != 0 ||
+        (nlines > 0 && (items = calloc(nlines, sizeof *items)) == NULL)) {
+        resp_error(resp, 500, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nlines; i++) {
+        items[i].key = metrics_line_key(&lines[i]);
+        items[i].ref = i;
+        counts_rate(lines[i].counts, p.metric, &items[i].num, &items[i].den);
+    }
+    rank_order order = rank_order_for(p.metric);
+    size_t nranked = rank_items(items, nlines, order, p.min_n);
+    if (q.csv) {
+        size_t len = 0;
+        char *csv = rankings_csv(items, nlines, nranked, lines, &len);
+        if (csv)
+            resp_take(resp, 200, "text/csv; charset=utf-8", csv, len);
+        else
+            resp_error(resp, 500, "out of memory");
+    } else {
+        resp_json(resp, 200, rankings_json(&q, &p, order, items, nlines, nranked, lines));
+    }
+done:
+    free(items);
+    free(lines);
+    metrics_free(f.m);
+    db_labels_free(&labels.agency);
+    db_labels_free(&labels.procedure);
 }

@@ -12,7 +12,7 @@
 
 #include "rates.h"
 
-typedef enum { T_STR_DB, T_STR_LISTEN, T_SIZE, T_INT, T_DEC, T_BOOL } opt_type;
+typedef enum { T_STR_DB, T_STR_LISTEN, T_SIZE, T_INT, T_DEC, T_BOOL, T_HOURS } opt_type;
 
 static const struct {
     const char *flag, *env;
@@ -31,6 +31,7 @@ static const struct {
     { "--tolerance", "MOTCUA_TOLERANCE", T_DEC, offsetof(config_t, tolerance_micro), 0, DEC_ONE },
     { "--public-read", "MOTCUA_PUBLIC_READ", T_BOOL, offsetof(config_t, public_read), 0, 1 },
     { "--access-log", "MOTCUA_ACCESS_LOG", T_BOOL, offsetof(config_t, access_log), 0, 1 },
+    { "--office-hours", "MOTCUA_OFFICE_HOURS", T_HOURS, offsetof(config_t, office_hours), 0, 0 },
 };
 
 const char CONFIG_HELP[] =
@@ -44,7 +45,9 @@ const char CONFIG_HELP[] =
     "  --due-soon-days N       due_soon horizon, working days (1)  MOTCUA_DUE_SOON_DAYS\n"
     "  --tolerance DEC         near-miss tolerance (0.05)          MOTCUA_TOLERANCE\n"
     "  --public-read 0|1       aggregates without a key (0)        MOTCUA_PUBLIC_READ\n"
-    "  --access-log 0|1        a JSON line per request (1)         MOTCUA_ACCESS_LOG\n";
+    "  --access-log 0|1        a JSON line per request (1)         MOTCUA_ACCESS_LOG\n"
+    "  --office-hours RANGES   office hours of `hours` durations   MOTCUA_OFFICE_HOURS\n"
+    "                          (07:30-11:30,13:00-17:00)\n";
 
 void config_defaults(config_t *c)
 {
@@ -59,6 +62,7 @@ void config_defaults(config_t *c)
     c->tolerance_micro = 50000;
     c->public_read = false;
     c->access_log = true;
+    c->office_hours = (office_hours)OFFICE_HOURS_DEFAULT;
 }
 
 static int parse_ll(const char *s, long long *out)
@@ -91,6 +95,10 @@ static int apply(config_t *c, size_t i, const char *value, const char *name, cha
         if (!strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "yes")) *(bool *)base = true;
         else if (!strcmp(value, "0") || !strcmp(value, "false") || !strcmp(value, "no") || !*value) *(bool *)base = false;
         else goto bad;
+        return 0;
+    case T_HOURS:
+        if (office_hours_parse(value, (office_hours *)base) != 0)
+            goto bad;
         return 0;
     case T_DEC:
         if (dec_parse(value, strlen(value), &micro) != 0 || micro > OPTS[i].max)

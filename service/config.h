@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "due.h"
 
 typedef struct {
     char db[1024];            /* libpq conninfo (MOTCUA_DB) */
@@ -22,6 +23,7 @@ typedef struct {
     int64_t tolerance_micro;  /* near-miss tolerance (MOTCUA_TOLERANCE, e.g. 0.05) */
     bool public_read;         /* MOTCUA_PUBLIC_READ */
     bool access_log;          /* one JSON line per request on stderr (MOTCUA_ACCESS_LOG) */
+    office_hours office_hours; /* for `hours` durations (MOTCUA_OFFICE_HOURS) */
 } config_t;
 
 void config_defaults(config_t *c);

@@ -64,6 +64,12 @@ static int fail(db_conn *c, const char *what, PGresult *res)
     return rc;
 }
 
+/* For the other modules of the db layer (db_reference.c): the libpq
+ * connection and the error bookkeeping of a failed call. */
+PGconn *db_pgconn(db_conn *c) { return c->pg; }
+int db_fail(db_conn *c, const char *what, PGresult *res) { return fail(c, what, res); }
+void db_set_error(db_conn *c, const char *msg) { snprintf(c->err, sizeof c->err, "%s", msg); }
+
 static int open_conn(db_conn *c, const char *conninfo)
 {
     if (!c->pg) {
@@ -572,15 +578,35 @@ int db_upsert_labels(db_conn *c, const char *table, const char *const *codes,
 
 /* ---- reads ------------------------------------------------------------------------------------ */
 
-int db_get_dossier(db_conn *c, const char *code, arena_t *a, dossier_t *out,
-                   const char **agency_name, const char **procedure_name)
+/*
+ * The effective due date (spec §4): the stored due_at, else the one computed
+ * from the catalog's duration (columns col: duration int4, col + 1:
+ * duration_unit text; binary results), else TS_NULL. Computed on every read,
+ * never stored, so a catalog or calendar change shows in the next answer.
+ */
+static ts_t effective_due(const PGresult *r, int row, int col, ts_t due_at, ts_t received,
+                          const calendar_t *cal, const office_hours *oh, bool *computed)
+{
+    due_unit u;
+    *computed = false;
+    if (due_at != TS_NULL || PQgetisnull(r, row, col) || PQgetisnull(r, row, col + 1) ||
+        due_unit_parse(PQgetvalue(r, row, col + 1), &u) != 0)
+        return due_at;
+    ts_t t = due_compute(cal, oh, received, get_i32(r, row, col, -1), u);
+    *computed = t != TS_NULL;
+    return t;
+}
+
+int db_get_dossier(db_conn *c, const char *code, const calendar_t *cal, const office_hours *oh,
+                   arena_t *a, dossier_t *out, const char **agency_name,
+                   const char **procedure_name, bool *due_computed)
 {
     const char *params[1] = { code };
     PGresult *res = PQexecParams(c->pg,
         "SELECT d.code, d.agency_code, d.procedure_code, d.field_code, d.service_level,"
         " d.channel, d.status, d.received_at, d.due_at, d.finished_at, d.returned_at,"
         " d.extended_due_at, d.apology, d.supplement_count, d.supplement_requested_at,"
-        " d.fee, d.paid_online, d.updated_at, a.name, p.name"
+        " d.fee, d.paid_online, d.updated_at, a.name, p.name, p.duration, p.duration_unit"
         " FROM dossier d LEFT JOIN agency a ON a.code = d.agency_code"
         " LEFT JOIN procedure p ON p.code = d.procedure_code WHERE d.code = $1",
         1, NULL, params, NULL, NULL, 1);
@@ -593,6 +619,8 @@ int db_get_dossier(db_conn *c, const char *code, arena_t *a, dossier_t *out,
     bool oom = !read_dossier(res, 0, 0, a, out);
     *agency_name = get_str(res, 0, DOSSIER_NCOLS, a, &oom);
     *procedure_name = get_str(res, 0, DOSSIER_NCOLS + 1, a, &oom);
+    out->due_at = effective_due(res, 0, DOSSIER_NCOLS + 2, out->due_at, out->received_at, cal,
+                                oh, due_computed);
     PQclear(res);
     if (oom) {
         snprintf(c->err, sizeof c->err, "out of memory");
@@ -606,7 +634,8 @@ static const char METRICS_SQL[] =
     "SELECT d.agency_code, d.procedure_code, COALESCE(d.field_code, p.field_code),"
     " COALESCE(d.service_level, p.service_level), d.channel, d.status, d.received_at,"
     " d.due_at, d.finished_at, d.supplement_requested_at, d.updated_at,"
-    " d.supplement_count, d.fee, p.has_fee, d.paid_online, d.apology"
+    " d.supplement_count, d.fee, p.has_fee, d.paid_online, d.apology,"
+    " p.duration, p.duration_unit"
     " FROM dossier d LEFT JOIN procedure p ON p.code = d.procedure_code"
     " WHERE d.status NOT IN (1, 3) AND d.received_at <= $1::timestamptz"
     "  AND (d.finished_at IS NULL OR d.finished_at >= $2::timestamptz)"
@@ -618,9 +647,16 @@ static const char METRICS_SQL[] =
     "  AND ($8::smallint IS NULL OR d.channel = $8)"
     "  AND ($9::smallint IS NULL OR COALESCE(d.service_level, p.service_level) = $9)";
 
-static int metrics_row_cb(const PGresult *r, int i, int (*row)(void *, const metrics_row_t *),
-                          void *ctx)
+typedef struct {
+    const calendar_t *cal;
+    const office_hours *oh;
+    int (*row)(void *ctx, const metrics_row_t *r);
+    void *ctx;
+} metrics_feed;
+
+static int metrics_row_cb(const PGresult *r, int i, const metrics_feed *f)
 {
+    bool computed;
     metrics_row_t m;
     m.agency_code = PQgetvalue(r, i, 0);
     m.procedure_code = PQgetvalue(r, i, 1);
@@ -638,12 +674,17 @@ static int metrics_row_cb(const PGresult *r, int i, int (*row)(void *, const met
     m.catalog_has_fee = get_bool(r, i, 13, -1);
     m.paid_online = get_bool(r, i, 14, 0);
     m.apology = get_bool(r, i, 15, 0);
-    return row(ctx, &m);
+    m.due_at = effective_due(r, i, 16, m.due_at, m.received_at, f->cal, f->oh, &computed);
+    return f->row(f->ctx, &m);
 }
 
-int db_metrics_rows(db_conn *c, const metrics_query_t *q,
-                    int (*row)(void *ctx, const metrics_row_t *r), void *ctx)
+int db_metrics_rows(db_conn *c, const metrics_query_t *q, const calendar_t *cal,
+                    const office_hours *oh, int (*row)(void *ctx, const metrics_row_t *r),
+                    void *ctx)
 {
+    if (q->match_none)
+        return DB_OK; /* a scoped key asked outside its scope: no rows */
+    const metrics_feed feed = { cal, oh, row, ctx };
     char as_of[TS_FMT_MAX], start[TS_FMT_MAX], ch[8], lvl[8], prefix[sizeof q->agency];
     ts_format_pg(q->as_of, as_of, sizeof as_of);
     ts_format_pg(ts_day_start(q->period.from), start, sizeof start);
@@ -669,7 +710,7 @@ int db_metrics_rows(db_conn *c, const metrics_query_t *q,
     while ((res = PQgetResult(c->pg))) {
         ExecStatusType st = PQresultStatus(res);
         if (st == PGRES_SINGLE_TUPLE) {
-            if (!stopped && metrics_row_cb(res, 0, row, ctx) != 0)
+            if (!stopped && metrics_row_cb(res, 0, &feed) != 0)
                 stopped = 1; /* drain the rest; libpq has no cheap cancel here */
             PQclear(res);
         } else if (st == PGRES_TUPLES_OK) {

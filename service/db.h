@@ -15,7 +15,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "arena.h"
+#include "calendar.h"
 #include "dossier.h"
+#include "due.h"
 #include "metrics.h"
 #include "query.h"
 #include "targets.h"
@@ -40,6 +42,14 @@ const char *db_error(db_conn *c);
 /* One connection outside any pool (CLI commands). NULL and a message on failure. */
 db_conn *db_connect(const char *conninfo, char *err, size_t cap);
 void db_close(db_conn *c);
+
+/* For the other modules of the db layer (db_reference.c), which share the
+ * connection: its PGconn; the bookkeeping of a failed call (records the
+ * error, clears res, returns DB_ERROR, DB_DOWN or DB_RETRY); a message of
+ * their own (e.g. out of memory) for db_error. */
+PGconn *db_pgconn(db_conn *c);
+int db_fail(db_conn *c, const char *what, PGresult *res);
+void db_set_error(db_conn *c, const char *msg);
 
 /* SELECT 1. */
 int db_ping(db_conn *c);
@@ -74,14 +84,22 @@ int db_upsert_labels(db_conn *c, const char *table, const char *const *codes,
 /* ---- reads ---------------------------------------------------------------------- */
 
 /* One dossier by code, strings in arena a; labels in *agency_name /
- * *procedure_name (may be NULL). DB_OK, DB_ERROR, DB_DOWN, or 1 not found. */
-int db_get_dossier(db_conn *c, const char *code, arena_t *a, dossier_t *out,
-                   const char **agency_name, const char **procedure_name);
+ * *procedure_name (may be NULL). out->due_at is the effective due date
+ * (spec §4, §6): the stored one, else the one computed with cal and oh from
+ * the catalog's duration (*due_computed true), else TS_NULL. DB_OK,
+ * DB_ERROR, DB_DOWN, or 1 not found. */
+int db_get_dossier(db_conn *c, const char *code, const calendar_t *cal, const office_hours *oh,
+                   arena_t *a, dossier_t *out, const char **agency_name,
+                   const char **procedure_name, bool *due_computed);
 
 /* Streams the rows a metrics query needs (see metrics.h) in single-row mode,
- * so memory does not grow with the table. row() returning nonzero stops it. */
-int db_metrics_rows(db_conn *c, const metrics_query_t *q,
-                    int (*row)(void *ctx, const metrics_row_t *r), void *ctx);
+ * so memory does not grow with the table. Each row's due_at is the effective
+ * due date (computed with cal and oh from the catalog when the dossier has
+ * none; never cached, so a catalog or calendar change shows at once).
+ * row() returning nonzero stops it. */
+int db_metrics_rows(db_conn *c, const metrics_query_t *q, const calendar_t *cal,
+                    const office_hours *oh, int (*row)(void *ctx, const metrics_row_t *r),
+                    void *ctx);
 
 /* code -> name of every agency or procedure ("agency" / "procedure"), sorted
  * by code for binary search. The caller frees with db_labels_free. */

@@ -144,19 +144,22 @@ static void ready(app_t *app, const http_req *req, http_resp *resp)
 
 typedef void (*handler_fn)(app_t *, const http_req *, http_resp *);
 
+/* Each route: its handlers, and who may read it (writes always need a key:
+ * POST the ingest role, PUT the admin role). */
 static const struct {
     const char *path;
     handler_fn get, post, put;
+    access_kind read;
 } ROUTES[] = {
-    { "/healthz", health, NULL, NULL },
-    { "/readyz", ready, NULL, NULL },
-    { "/v1/dossiers", api_list, api_ingest, NULL },
-    { "/v1/metrics", api_metrics, NULL, NULL },
-    { "/v1/metrics/series", api_series, NULL, NULL },
-    { "/v1/rankings", api_rankings, NULL, NULL },
-    { "/v1/targets", api_targets_get, NULL, api_targets_put },
-    { "/v1/procedures", api_procedures_get, NULL, api_procedures_put },
-    { "/v1/calendar", api_calendar_get, NULL, api_calendar_put },
+    { "/healthz", health, NULL, NULL, ACCESS_OPEN },
+    { "/readyz", ready, NULL, NULL, ACCESS_OPEN },
+    { "/v1/dossiers", api_list, api_ingest, NULL, ACCESS_KEY },
+    { "/v1/metrics", api_metrics, NULL, NULL, ACCESS_PUBLIC_READ },
+    { "/v1/metrics/series", api_series, NULL, NULL, ACCESS_PUBLIC_READ },
+    { "/v1/rankings", api_rankings, NULL, NULL, ACCESS_PUBLIC_READ },
+    { "/v1/targets", api_targets_get, NULL, api_targets_put, ACCESS_KEY },
+    { "/v1/procedures", api_procedures_get, NULL, api_procedures_put, ACCESS_KEY },
+    { "/v1/calendar", api_calendar_get, NULL, api_calendar_put, ACCESS_KEY },
 };
 
 static void method_not_allowed(http_resp *resp, const char *allow)
@@ -165,13 +168,56 @@ static void method_not_allowed(http_resp *resp, const char *allow)
     resp->allow = allow;
 }
 
+/* A scoped key sees only its agency: the `agency` parameter every handler
+ * reads is replaced by its intersection with the scope, and when they do
+ * not meet the query is marked to match nothing (QUERY_MATCH_NONE), so the
+ * answer covers no dossier rather than another agency's. */
+static void apply_scope(http_req *q, auth_store *store)
+{
+    if (!q->scope)
+        return;
+    const char *filter = req_param(q, "agency");
+    if (filter && strchr(filter, '*') && strchr(filter, '*')[1] != '\0')
+        return; /* malformed: the query parser answers 400 */
+    int r = auth_scope_filter(q->scope, filter, store->filter, sizeof store->filter);
+    if (r != 0) {
+        if (q->nparams < HTTP_MAX_PARAMS)
+            q->params[q->nparams++] = (kv_t){ QUERY_MATCH_NONE, "1" };
+        return;
+    }
+    for (size_t i = 0; i < q->nparams; i++)
+        if (!strcmp(q->params[i].key, "agency"))
+            q->params[i].value = store->filter;
+    if (!filter && q->nparams < HTTP_MAX_PARAMS)
+        q->params[q->nparams++] = (kv_t){ "agency", store->filter };
+}
+
+/* Authenticates, then calls h. */
+static void call(app_t *app, const http_req *req, http_resp *resp, handler_fn h,
+                 access_kind access, auth_role need)
+{
+    http_req q = *req;
+    auth_store store;
+    memset(&store, 0, sizeof store);
+    if (api_authenticate(app, &q, access, need, &store, resp) != 0)
+        return;
+    apply_scope(&q, &store);
+    h(app, &q, resp);
+}
+
+static void dossier_get(app_t *app, const http_req *req, http_resp *resp)
+{
+    static const char prefix[] = "/v1/dossiers/";
+    api_dossier_get(app, req, resp, req->path + sizeof prefix - 1);
+}
+
 void http_dispatch(app_t *app, const http_req *req, http_resp *resp)
 {
     int is_get = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
     static const char prefix[] = "/v1/dossiers/";
     if (!strncmp(req->path, prefix, sizeof prefix - 1) && req->path[sizeof prefix - 1]) {
         if (is_get)
-            api_dossier_get(app, req, resp, req->path + sizeof prefix - 1);
+            call(app, req, resp, dossier_get, ACCESS_KEY, ROLE_READ);
         else
             method_not_allowed(resp, "GET, HEAD");
         return;
@@ -179,17 +225,17 @@ void http_dispatch(app_t *app, const http_req *req, http_resp *resp)
     for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
         if (strcmp(req->path, ROUTES[i].path) != 0)
             continue;
-        handler_fn h = is_get ? ROUTES[i].get
-                     : !strcmp(req->method, "POST") ? ROUTES[i].post
-                     : !strcmp(req->method, "PUT") ? ROUTES[i].put : NULL;
-        if (h) {
-            h(app, req, resp);
-            return;
-        }
-        method_not_allowed(resp, ROUTES[i].get && ROUTES[i].put    ? "GET, HEAD, PUT"
-                                 : ROUTES[i].get && ROUTES[i].post ? "GET, HEAD, POST"
-                                 : ROUTES[i].get                   ? "GET, HEAD"
-                                 : ROUTES[i].post                  ? "POST" : "PUT");
+        if (is_get && ROUTES[i].get)
+            call(app, req, resp, ROUTES[i].get, ROUTES[i].read, ROLE_READ);
+        else if (!strcmp(req->method, "POST") && ROUTES[i].post)
+            call(app, req, resp, ROUTES[i].post, ACCESS_KEY, ROLE_INGEST);
+        else if (!strcmp(req->method, "PUT") && ROUTES[i].put)
+            call(app, req, resp, ROUTES[i].put, ACCESS_KEY, ROLE_ADMIN);
+        else
+            method_not_allowed(resp, ROUTES[i].get && ROUTES[i].put    ? "GET, HEAD, PUT"
+                                     : ROUTES[i].get && ROUTES[i].post ? "GET, HEAD, POST"
+                                     : ROUTES[i].get                   ? "GET, HEAD"
+                                     : ROUTES[i].post                  ? "POST" : "PUT");
         return;
     }
     resp_error(resp, 404, "no such resource: %.200s", req->path);
@@ -203,6 +249,7 @@ static enum MHD_Result queue(struct MHD_Connection *conn, req_state *st, http_re
                                                              MHD_RESPMEM_MUST_FREE);
     if (!mr) {
         free(r->body);
+        free(r->extra_value);
         return MHD_NO;
     }
     r->body = NULL;
@@ -212,6 +259,12 @@ static enum MHD_Result queue(struct MHD_Connection *conn, req_state *st, http_re
     MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (r->allow)
         MHD_add_response_header(mr, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->extra_header && r->extra_value)
+        MHD_add_response_header(mr, r->extra_header, r->extra_value);
+    free(r->extra_value);
+    r->extra_value = NULL;
+    if (r->www_authenticate)
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     if (r->retry_after > 0) {
         char ra[16];
         snprintf(ra, sizeof ra, "%d", r->retry_after);
@@ -233,7 +286,9 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
 {
     (void)kind;
     param_collector *pc = cls;
-    if (++pc->seen > HTTP_MAX_PARAMS)
+    if (key && key[0] == '\x01')
+        return MHD_YES; /* internal parameter names (query.h) are never taken from clients */
+    if (++pc->seen > HTTP_MAX_PARAMS - 2)   /* room for the dispatcher's own two */
         return MHD_NO;
     http_req *q = pc->q;
     q->params[q->nparams].key = key ? key : "";
@@ -361,8 +416,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     q.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     q.body = st->body ? st->body : "";
     q.body_len = st->len;
-    if (pc.seen > HTTP_MAX_PARAMS)
-        resp_error(&r, 400, "too many query parameters (at most %d)", HTTP_MAX_PARAMS);
+    if (pc.seen > HTTP_MAX_PARAMS - 2)
+        resp_error(&r, 400, "too many query parameters (at most %d)", HTTP_MAX_PARAMS - 2);
     else
         http_dispatch(app, &q, &r);
     if (!r.status)

@@ -14,12 +14,14 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include "auth.h"
 #include "refdata.h"
 #include "config.h"
 #include "db.h"
 #include "query.h"
 
-#define HTTP_MAX_PARAMS 64
+#define HTTP_RESP_EXTRA_HEADER 1
+#define HTTP_MAX_PARAMS 66   /* 64 from the client, 2 the dispatcher may add */
 
 typedef struct {
     const config_t *cfg;
@@ -35,6 +37,10 @@ typedef struct {
     const char *content_type, *accept, *authorization;  /* NULL when absent */
     const char *body;
     size_t body_len;
+    /* Set by the dispatcher after authentication (spec §7 "Auth"). */
+    auth_role role;            /* ROLE_NONE: no key (public read) */
+    const char *key_id;        /* NULL without a key */
+    const char *scope;         /* agency scope of the key, NULL = every agency */
 } http_req;
 
 typedef struct {
@@ -44,6 +50,9 @@ typedef struct {
     size_t len;
     const char *allow;         /* Allow header for 405, or NULL */
     int retry_after;           /* seconds for 503, 0 = none */
+    int www_authenticate;      /* 401: add WWW-Authenticate: Bearer */
+    const char *extra_header;  /* one more response header (static name), or NULL */
+    char *extra_value;         /* its value, malloc'd, owned by the response */
 } http_resp;
 
 /* Sets a JSON body (steals j; j NULL means out of memory: 500). */
@@ -62,6 +71,21 @@ void resp_take(http_resp *r, int status, const char *content_type, char *body, s
 const char *req_param(const http_req *q, const char *key);
 /* True when CSV was asked for (format=csv or Accept: text/csv). */
 int req_wants_csv(const http_req *q);
+
+/* Who may do what on a route: the role a key needs, and whether the route
+ * is open without a key (health, or aggregates under MOTCUA_PUBLIC_READ). */
+typedef enum { ACCESS_OPEN = 0, ACCESS_PUBLIC_READ, ACCESS_KEY } access_kind;
+
+/* Authenticates req for a route needing role `need` (api_auth.c). On success
+ * fills req->role/key_id/scope (pointing into *store) and returns 0; else
+ * fills resp (401 or 403, or 503 when the keys cannot be read) and returns -1. */
+typedef struct {
+    char id[AUTH_ID_LEN + 1];
+    char scope[80];
+    char filter[300];          /* the agency filter intersected with the scope */
+} auth_store;
+int api_authenticate(app_t *app, http_req *req, access_kind access, auth_role need,
+                     auth_store *store, http_resp *resp);
 
 /* Routes and answers one request (used by the server and by tests). */
 void http_dispatch(app_t *app, const http_req *req, http_resp *resp);

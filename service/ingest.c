@@ -5,6 +5,8 @@
  */
 #include "ingest.h"
 
+#include "auth.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +22,7 @@ struct ingest {
     ingest_counts counts;
     json_t *errors;           /* at most INGEST_MAX_ERRORS */
     int status;               /* DB_OK until a chunk fails */
+    const char *scope;        /* agency scope of the key, NULL = all (borrowed) */
     void (*progress)(void *, const ingest_counts *);
     void *progress_ctx;
 };
@@ -308,10 +311,14 @@ static int flush(ingest_t *in)
     return rc;
 }
 
+void ingest_set_scope(ingest_t *in, const char *scope) { in->scope = scope; }
+
 static int emit(void *ctx, rec_builder *rb, long index, long line)
 {
     ingest_t *in = ctx;
     in->counts.received++;
+    if (rb->nerr == 0 && in->scope && !auth_scope_covers(in->scope, rb->d.agency_code))
+        rec_fail(rb, F_AGENCY_CODE, "outside the agency scope of this API key (%s)", in->scope);
     if (rb->nerr > 0) {
         in->counts.rejected++;
         int shown = rb->nerr < REC_MAX_ERRORS ? rb->nerr : REC_MAX_ERRORS;

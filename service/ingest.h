@@ -38,6 +38,10 @@ void ingest_free(ingest_t *in);
 /* The sink to give body_parse(). */
 record_sink ingest_sink(ingest_t *in);
 
+/* Limits the ingest to an agency scope (auth.h; NULL = every agency,
+ * borrowed): a record outside it is rejected on agency_code. */
+void ingest_set_scope(ingest_t *in, const char *scope);
+
 /* Writes what is still buffered. DB_OK, or the db.h code of the failure that
  * stopped the ingest (the sink then aborted the parse). */
 int ingest_finish(ingest_t *in);

@@ -1,5 +1,5 @@
 /*
- * main.c - the motcua command line: serve, migrate, import, demo-data.
+ * main.c - the motcua command line: serve, migrate, import, key, demo-data.
  * Each subcommand parses its own flags; configuration comes from defaults,
  * then MOTCUA_* variables, then flags (config.h).
  */
@@ -19,9 +19,12 @@
 #include "calendar.h"
 #include "config.h"
 #include "db.h"
+#include "db_reference.h"
 #include "demo.h"
 #include "http.h"
 #include "ingest.h"
+#include "db_keys.h"
+#include "record.h"
 
 static const char USAGE[] =
     "motcua - one-stop dossier metrics service\n\n"
@@ -30,6 +33,9 @@ static const char USAGE[] =
     "  serve              apply pending migrations, then serve the HTTP API\n"
     "  migrate            apply pending migrations and exit\n"
     "  import FILE...     ingest dossier files (.json, .ndjson, .csv; - for stdin)\n"
+    "  import --procedures FILE.csv\n"
+    "                     load the procedure catalog from CSV\n"
+    "  key create|list|revoke   manage API keys\n"
     "  demo-data          write a realistic demo data set as NDJSON to stdout\n\n"
     "`motcua COMMAND --help` describes each command.\n";
 
@@ -45,10 +51,17 @@ static int usage_error(const char *fmt, ...)
     return 2;
 }
 
-/* Parses "--flag value" / "--flag=value" configuration flags; positional
+/* A command's own flag (not a configuration flag) and where its value goes. */
+typedef struct {
+    const char *name;
+    char **value;
+} extra_flag;
+
+/* Parses "--flag value" / "--flag=value" configuration flags and the
+ * command's own flags (extra, NULL-terminated, or NULL); positional
  * arguments are left in pos (count in *npos). 0 ok, 2 usage error, 1 help. */
 static int parse_flags(int argc, char **argv, config_t *cfg, char **pos, int *npos,
-                       char *extra_flag, char **extra_val)
+                       const extra_flag *extra)
 {
     char err[256];
     *npos = 0;
@@ -77,8 +90,11 @@ static int parse_flags(int argc, char **argv, config_t *cfg, char **pos, int *np
             val = argv[++i];
         else
             return usage_error("option %s needs a value", name);
-        if (extra_flag && !strcmp(name, extra_flag)) {
-            *extra_val = val;
+        const extra_flag *x = extra;
+        while (x && x->name && strcmp(name, x->name) != 0)
+            x++;
+        if (x && x->name) {
+            *x->value = val;
             continue;
         }
         int rc = config_flag(cfg, name, val, err, sizeof err);
@@ -113,6 +129,20 @@ static int migrate(db_conn *c)
     return 0;
 }
 
+/* Migrations for commands that are not about the schema: silent unless one
+ * is applied or it fails. */
+static int migrate_quiet(db_conn *c)
+{
+    int applied = 0;
+    if (db_migrate(c, &applied) != DB_OK) {
+        fprintf(stderr, "motcua: migration failed: %s\n", db_error(c));
+        return 1;
+    }
+    if (applied)
+        fprintf(stderr, "motcua: %d migration%s applied\n", applied, applied == 1 ? "" : "s");
+    return 0;
+}
+
 /* ---- migrate --------------------------------------------------------------------- */
 
 static int cmd_migrate(int argc, char **argv)
@@ -121,7 +151,7 @@ static int cmd_migrate(int argc, char **argv)
     char *pos[64];
     int npos;
     config_defaults(&cfg);
-    int rc = parse_flags(argc, argv, &cfg, pos, &npos, NULL, NULL);
+    int rc = parse_flags(argc, argv, &cfg, pos, &npos, NULL);
     if (rc == 1) {
         printf("usage: motcua migrate [--db CONNINFO]\n\n"
                "Applies the pending schema migrations (sql/, embedded in the binary) in order,\n"
@@ -148,7 +178,7 @@ static int cmd_serve(int argc, char **argv)
     char *pos[64], err[512];
     int npos;
     config_defaults(&cfg);
-    int rc = parse_flags(argc, argv, &cfg, pos, &npos, NULL, NULL);
+    int rc = parse_flags(argc, argv, &cfg, pos, &npos, NULL);
     if (rc == 1) {
         printf("usage: motcua serve [OPTIONS]\n\n"
                "Applies pending migrations, then serves the HTTP API (see api/openapi.json).\n"
@@ -180,8 +210,7 @@ static int cmd_serve(int argc, char **argv)
     if (rc)
         return rc;
 
-    office_hours oh = OFFICE_HOURS_DEFAULT;
-    refdata_t *ref = refdata_new(&oh);
+    refdata_t *ref = refdata_new(&cfg.office_hours);
     db_pool *pool = db_pool_new(cfg.db, cfg.db_pool);
     app_t app = { &cfg, pool, ref };
     http_server *srv = ref && pool ? http_start(&app, err, sizeof err) : NULL;
@@ -307,28 +336,71 @@ static int import_file(db_conn *c, const char *path, const char *format_flag, lo
     return rc;
 }
 
+/* `import --procedures FILE.csv`: the catalog, with the validation of
+ * PUT /v1/procedures; valid lines are stored, invalid ones reported. */
+static int import_procedures(db_conn *c, const char *path, long *rejected)
+{
+    char msg[256];
+    size_t len;
+    json_t *res = NULL;
+    long bad = 0;
+    char *buf = read_all(path, &len);
+    if (!buf) {
+        fprintf(stderr, "motcua: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    int rc = db_import_procedures_csv(c, buf, len, &res, &bad, msg, sizeof msg);
+    free(buf);
+    if (rc == 1) {
+        fprintf(stderr, "motcua: %s: %s (nothing stored)\n", path, msg);
+        return 1;
+    }
+    if (rc != DB_OK) {
+        fprintf(stderr, "motcua: %s: storing the procedures failed: %s\n", path, db_error(c));
+        return 1;
+    }
+    fprintf(stderr, "%s: %lld procedures (%lld upserted, %lld rejected)\n",
+            strcmp(path, "-") ? path : "stdin",
+            (long long)json_integer_value(json_object_get(res, "received")),
+            (long long)json_integer_value(json_object_get(res, "upserted")), (long long)bad);
+    char *s = json_dumps(res, JSON_COMPACT);
+    if (s)
+        printf("%s\n", s);
+    free(s);
+    json_decref(res);
+    *rejected += bad;
+    return 0;
+}
+
 static int cmd_import(int argc, char **argv)
 {
     config_t cfg;
-    char *pos[256], *format = NULL;
+    char *pos[256], *format = NULL, *procedures = NULL;
     int npos;
     config_defaults(&cfg);
     if (argc > 256)
         return usage_error("%s", "too many files at once (at most 256)");
-    int rc = parse_flags(argc, argv, &cfg, pos, &npos, "--format", &format);
+    const extra_flag extra[] = { { "--format", &format }, { "--procedures", &procedures },
+                                 { NULL, NULL } };
+    int rc = parse_flags(argc, argv, &cfg, pos, &npos, extra);
     if (rc == 1) {
-        printf("usage: motcua import [--db CONNINFO] [--format json|ndjson|csv] FILE...\n\n"
+        printf("usage: motcua import [--db CONNINFO] [--format json|ndjson|csv] FILE...\n"
+               "       motcua import [--db CONNINFO] --procedures CATALOG.csv [FILE...]\n\n"
                "Ingests dossier files with the same parser, validation and upsert as\n"
                "POST /v1/dossiers. The format follows the extension (.json, .ndjson/.jsonl,\n"
                ".csv) unless --format names it; - reads stdin. Progress goes to stderr,\n"
-               "one result object per file (as the API's response) to stdout.\n"
+               "one result object per file (as the API's response) to stdout.\n\n"
+               "--procedures loads the procedure catalog (first, before any FILE) with the\n"
+               "validation of PUT /v1/procedures: a CSV header of procedure_code (required),\n"
+               "name, field_code, service_level, duration, duration_unit, has_fee; an entry\n"
+               "per code, upserted. Valid lines are stored, invalid ones reported by line.\n\n"
                "Exit status: 0 all stored, 3 some records rejected, 1 failure.\n");
         return 0;
     }
     if (rc)
         return rc;
-    if (npos == 0)
-        return usage_error("%s", "import needs at least one FILE");
+    if (npos == 0 && !procedures)
+        return usage_error("%s", "import needs at least one FILE (or --procedures FILE)");
     char fmtbuf[32];
     if (format) {
         if (!strcmp(format, "json") || !strcmp(format, "ndjson") || !strcmp(format, "csv")) {
@@ -346,10 +418,127 @@ static int cmd_import(int argc, char **argv)
         return rc;
     }
     long rejected = 0;
+    if (procedures)
+        rc = import_procedures(c, procedures, &rejected);
     for (int i = 0; i < npos && rc == 0; i++)
         rc = import_file(c, pos[i], format, &rejected);
     db_close(c);
     return rc ? rc : rejected ? 3 : 0;
+}
+
+/* ---- key ------------------------------------------------------------------------------------ */
+
+static const char KEY_USAGE[] =
+    "usage: motcua key create --role read|ingest|admin [--agency CODE|PREFIX*] [--label TEXT]\n"
+    "       motcua key list\n"
+    "       motcua key revoke ID\n\n"
+    "create prints the new key once, as the last word of its output: keep it, only a\n"
+    "salted hash is stored. A key with --agency reads and writes only that agency\n"
+    "(an exact code, or a prefix ending in '*'). list shows ids, roles, scopes and\n"
+    "whether revoked, never secrets. revoke stops a key at once. --db as for serve.\n";
+
+static int key_create(db_conn *c, const char *role, const char *agency, const char *label)
+{
+    db_key k;
+    char key[AUTH_KEY_MAX];
+    memset(&k, 0, sizeof k);
+    if (!role || auth_role_parse(role, &k.role) != 0)
+        return usage_error("key create needs --role read, ingest or admin");
+    if (agency) {
+        size_t n = strlen(agency);
+        const char *star = strchr(agency, '*');
+        if (n == 0 || n >= sizeof k.agency || (star && star != agency + n - 1) ||
+            !utf8_valid(agency, n))
+            return usage_error("--agency: an agency code, or a prefix ending in '*'");
+        memcpy(k.agency, agency, n + 1);
+    }
+    if (label)
+        snprintf(k.label, sizeof k.label, "%s", label);
+    if (auth_key_new(key, k.id, k.salt, k.hash) != 0) {
+        fprintf(stderr, "motcua: no randomness available for a key\n");
+        return 1;
+    }
+    if (db_key_insert(c, &k) != DB_OK) {
+        fprintf(stderr, "motcua: storing the key failed: %s\n", db_error(c));
+        return 1;
+    }
+    printf("created %s key %s%s%s: %s\n", auth_role_name(k.role), k.id,
+           k.agency[0] ? " for agency " : "", k.agency, key);
+    return 0;
+}
+
+static int key_list(db_conn *c)
+{
+    db_key *keys;
+    size_t n;
+    if (db_key_list(c, &keys, &n) != DB_OK) {
+        fprintf(stderr, "motcua: listing keys failed: %s\n", db_error(c));
+        return 1;
+    }
+    printf("%-16s  %-6s  %-20s  %-25s  %-7s  %s\n", "id", "role", "agency", "created", "state",
+           "label");
+    for (size_t i = 0; i < n; i++)
+        printf("%-16s  %-6s  %-20s  %-25s  %-7s  %s\n", keys[i].id, auth_role_name(keys[i].role),
+               keys[i].agency[0] ? keys[i].agency : "*", keys[i].created_at,
+               keys[i].revoked ? "revoked" : "active", keys[i].label);
+    free(keys);
+    return 0;
+}
+
+static int cmd_key(int argc, char **argv)
+{
+    config_t cfg;
+    char *pos[8], *role = NULL, *agency = NULL, *label = NULL;
+    int npos = 0;
+    config_defaults(&cfg);
+    char err[256];
+    if (config_from_env(&cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "motcua: %s\n", err);
+        return 2;
+    }
+    for (int i = 0; i < argc; i++) {
+        char **dst = !strcmp(argv[i], "--role") ? &role : !strcmp(argv[i], "--agency") ? &agency
+                   : !strcmp(argv[i], "--label") ? &label : NULL;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(KEY_USAGE, stdout);
+            return 0;
+        }
+        if (dst || !strcmp(argv[i], "--db")) {
+            if (i + 1 >= argc)
+                return usage_error("option %s needs a value", argv[i]);
+            if (dst)
+                *dst = argv[++i];
+            else
+                config_flag(&cfg, "--db", argv[++i], err, sizeof err);
+        } else if (argv[i][0] == '-' || npos >= 8) {
+            return usage_error("unknown option %s", argv[i]);
+        } else {
+            pos[npos++] = argv[i];
+        }
+    }
+    if (npos == 0)
+        return usage_error("key needs create, list or revoke (see motcua key --help)");
+    db_conn *c = connect_or_die(&cfg);
+    if (!c)
+        return 1;
+    int rc = migrate_quiet(c);
+    if (rc == 0) {
+        if (!strcmp(pos[0], "create") && npos == 1)
+            rc = key_create(c, role, agency, label);
+        else if (!strcmp(pos[0], "list") && npos == 1)
+            rc = key_list(c);
+        else if (!strcmp(pos[0], "revoke") && npos == 2) {
+            int r = db_key_revoke(c, pos[1]);
+            if (r == DB_OK)
+                printf("revoked %s\n", pos[1]);
+            else
+                fprintf(stderr, "motcua: %s\n", r == 1 ? "no such active key" : db_error(c));
+            rc = r == DB_OK ? 0 : 1;
+        } else
+            rc = usage_error("key needs create, list or revoke ID (see motcua key --help)");
+    }
+    db_close(c);
+    return rc;
 }
 
 /* ---- demo-data -------------------------------------------------------------------------- */
@@ -389,6 +578,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "migrate")) return cmd_migrate(argc - 2, argv + 2);
     if (!strcmp(cmd, "import")) return cmd_import(argc - 2, argv + 2);
     if (!strcmp(cmd, "demo-data")) return cmd_demo(argc - 2, argv + 2);
+    if (!strcmp(cmd, "key")) return cmd_key(argc - 2, argv + 2);
     fprintf(stderr, "motcua: unknown command '%s'\n\n%s", cmd, USAGE);
     return 2;
 }

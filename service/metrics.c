@@ -22,6 +22,9 @@
  *  - Rows are checked against the query's filters again here (cheap, and it
  *    makes this module correct on its own whatever the SQL did).
  *  - A bucket whose first instant is after the query's as_of is all zeros.
+ *  - Other views of the same aggregates (rankings, series) read them through
+ *    metrics_lines() and the rendering helpers at the end of this file, so a
+ *    count or a rate object looks the same in every response.
  * No global mutable state: everything lives in the metrics_result_t.
  */
 #include "metrics.h"
@@ -184,6 +187,8 @@ static void durs_add(durs_t *d, const row_dur *rd)
 
 static bool row_passes_filters(const metrics_query_t *q, const metrics_row_t *r)
 {
+    if (q->match_none)
+        return false;
     if (!agency_filter_match(q->agency, r->agency_code))
         return false;
     if (q->procedure[0] && (r->procedure_code == NULL || strcmp(q->procedure, r->procedure_code)))
@@ -1028,22 +1033,62 @@ static void sb_text_cell(strbuf *b, const char *s)
         sb_put(b, "\"", 1);
 }
 
-static void csv_header(strbuf *b, bool buckets)
+void metrics_csv_counts_header(strbuf *b)
 {
-    sb_puts(b, "key,label");
     for (size_t i = 0; i < N_COUNT_FIELDS; i++) {
         sb_put(b, ",", 1);
         sb_puts(b, COUNT_FIELDS[i].name);
     }
+}
+
+void metrics_csv_counts(strbuf *b, const counts_t *c)
+{
+    for (size_t i = 0; i < N_COUNT_FIELDS; i++) {
+        sb_put(b, ",", 1);
+        sb_i64(b, count_at(c, i));
+    }
+}
+
+void metrics_csv_rate_header(strbuf *b, rate_id r)
+{
     static const char *const suffixes[] = {
         "", "_numerator", "_denominator", "_target", "_status", "_gap",
     };
+    for (size_t s = 0; s < sizeof suffixes / sizeof suffixes[0]; s++) {
+        sb_put(b, ",", 1);
+        sb_puts(b, rate_name(r));
+        sb_puts(b, suffixes[s]);
+    }
+}
+
+void metrics_csv_rate(strbuf *b, const rate_eval_t *ev)
+{
+    char buf[32];
+    sb_put(b, ",", 1);
+    if (ev->has_value)
+        sb_double(b, ev->value);
+    sb_put(b, ",", 1);
+    sb_i64(b, ev->num);
+    sb_put(b, ",", 1);
+    sb_i64(b, ev->den);
+    sb_put(b, ",", 1);
+    if (ev->target.op != OP_NONE) {
+        dec_format(ev->target.micro, buf, sizeof buf);
+        sb_puts(b, buf);
+    }
+    sb_put(b, ",", 1);
+    sb_puts(b, rate_status_str(ev->status));
+    sb_put(b, ",", 1);
+    if (ev->has_gap)
+        sb_i64(b, ev->gap);
+}
+
+static void csv_header(strbuf *b, bool buckets)
+{
+    sb_puts(b, "key,label");
+    metrics_csv_counts_header(b);
     for (int r = 0; r < R__COUNT; r++)
-        for (size_t s = 0; s < sizeof suffixes / sizeof suffixes[0]; s++) {
-            sb_put(b, ",", 1);
-            sb_puts(b, rate_name((rate_id)r));
-            sb_puts(b, suffixes[s]);
-        }
+        metrics_csv_rate_header(b, (rate_id)r);
     /* A bucket's dates come last, so the spec's columns keep their order. */
     if (buckets)
         sb_puts(b, ",from,to");
@@ -1057,30 +1102,11 @@ static void csv_row(strbuf *b, const view_t *w, bool buckets, const target_set *
     sb_text_cell(b, w->null_key ? NULL : w->key);
     sb_put(b, ",", 1);
     sb_text_cell(b, w->label);
-    for (size_t i = 0; i < N_COUNT_FIELDS; i++) {
-        sb_put(b, ",", 1);
-        sb_i64(b, count_at(&w->agg->c, i));
-    }
+    metrics_csv_counts(b, &w->agg->c);
     for (int r = 0; r < R__COUNT; r++) {
         rate_eval_t ev;
         eval_rate(w, (rate_id)r, targets, tol, &ev);
-        sb_put(b, ",", 1);
-        if (ev.has_value)
-            sb_double(b, ev.value);
-        sb_put(b, ",", 1);
-        sb_i64(b, ev.num);
-        sb_put(b, ",", 1);
-        sb_i64(b, ev.den);
-        sb_put(b, ",", 1);
-        if (ev.target.op != OP_NONE) {
-            dec_format(ev.target.micro, buf, sizeof buf);
-            sb_puts(b, buf);
-        }
-        sb_put(b, ",", 1);
-        sb_puts(b, rate_status_str(ev.status));
-        sb_put(b, ",", 1);
-        if (ev.has_gap)
-            sb_i64(b, ev.gap);
+        metrics_csv_rate(b, &ev);
     }
     if (buckets) {
         sb_put(b, ",", 1);
@@ -1130,4 +1156,81 @@ fail:
     free(gv);
     free(b.p);
     return NULL;
+}
+
+/* ---- public rendering helpers and iteration (rankings, series) ----------- */
+
+json_t *metrics_counts_json(const counts_t *c) { return counts_json(c); }
+json_t *metrics_rate_json(const rate_eval_t *ev) { return rate_json(ev); }
+json_t *metrics_period_json(const metrics_query_t *q) { return period_json(q); }
+json_t *metrics_filters_json(const metrics_query_t *q) { return filters_json(q); }
+json_t *metrics_day_json(day_t d) { return day_json(d); }
+void metrics_csv_text(strbuf *b, const char *s) { sb_text_cell(b, s); }
+
+const char *metrics_line_key(const metrics_line_t *l)
+{
+    if (l->bucket)
+        return l->name;
+    return l->null_key ? NULL : l->key;
+}
+
+/* A line from a view; a bucket's name is copied (the view's own storage
+ * goes away with the views). */
+static void line_from_view(const view_t *w, metrics_line_t *l)
+{
+    memset(l, 0, sizeof *l);
+    l->null_key = w->null_key;
+    l->bucket = w->bucket;
+    if (w->bucket)
+        snprintf(l->name, sizeof l->name, "%s", w->name);
+    else
+        l->key = w->null_key ? NULL : w->key;
+    l->label = w->label;
+    l->from = w->from;
+    l->to = w->to;
+    l->counts = &w->agg->c;
+    l->target_agency = w->target_agency;
+    l->year = w->year;
+}
+
+int metrics_lines(const metrics_result_t *m, label_fn labels, void *label_ctx,
+                  metrics_line_t **out, size_t *n)
+{
+    bool oom = false;
+    size_t ng = 0;
+    metrics_line_t *lines = NULL;
+    *out = NULL;
+    *n = 0;
+    view_t *gv = group_views(m, labels, label_ctx, &ng, &oom);
+    if (oom)
+        return -1;
+    if (ng == 0) {
+        free(gv);
+        return 0;
+    }
+    if ((lines = calloc(ng, sizeof *lines)) == NULL) {
+        free(gv);
+        return -1;
+    }
+    for (size_t i = 0; i < ng; i++)
+        line_from_view(&gv[i], &lines[i]);
+    free(gv);
+    *out = lines;
+    *n = ng;
+    return 0;
+}
+
+void metrics_whole_line(const metrics_result_t *m, metrics_line_t *out)
+{
+    view_t whole;
+    whole_view(m, &whole);
+    line_from_view(&whole, out);
+}
+
+void metrics_line_rate(const metrics_line_t *l, rate_id r, const target_set *targets,
+                       int64_t tol_micro, rate_eval_t *out)
+{
+    int64_t num, den;
+    counts_rate(l->counts, r, &num, &den);
+    rate_eval(num, den, target_resolve(targets, r, l->target_agency, l->year), tol_micro, out);
 }

@@ -16,7 +16,9 @@
 #include <stdint.h>
 #include "calendar.h"
 #include "query.h"
+#include "period.h"
 #include "rates.h"
+#include "strbuf.h"
 #include "targets.h"
 
 /* What the database gives for one dossier. Strings are borrowed for the call. */
@@ -73,6 +75,63 @@ json_t *metrics_to_json(const metrics_result_t *m, const target_set *targets,
  * *len; NULL on allocation failure. */
 char *metrics_to_csv(const metrics_result_t *m, const target_set *targets,
                      int64_t tol_micro, label_fn labels, void *label_ctx, size_t *len);
+
+/* ---- iteration: the lines of a result, for other views (rankings, series) ----
+ *
+ * A line is what one entry of "groups" shows: a dimension group or a time
+ * bucket, in the order of "groups" (groups by key with the null key last;
+ * buckets in time order). Lines borrow from the result: they stay valid until
+ * metrics_free, and a line may be copied by value.
+ */
+typedef struct {
+    bool null_key;             /* the group of the unknown key */
+    const char *key;           /* a group's key (NULL when null_key); unused for buckets */
+    char name[PERIOD_NAME_MAX];/* a bucket's name (its key) */
+    const char *label;         /* NULL: none */
+    bool bucket;
+    day_t from, to;            /* a bucket's dates, clipped to the query's period */
+    const counts_t *counts;    /* the line's counts */
+    const char *target_agency; /* whose targets apply (spec §6), NULL = the province */
+    int year;                  /* the year whose targets apply */
+} metrics_line_t;
+
+/* The key of a line: a group's key (NULL for the null key) or a bucket's name. */
+const char *metrics_line_key(const metrics_line_t *l);
+
+/* The lines under "groups" as a malloc'd array (caller frees) in *out, with
+ * *n entries (*out NULL and *n 0 when the query has no grouping or no
+ * group). 0 ok, -1 out of memory. */
+int metrics_lines(const metrics_result_t *m, label_fn labels, void *label_ctx,
+                  metrics_line_t **out, size_t *n);
+/* The whole query as one line (the top level of the response). */
+void metrics_whole_line(const metrics_result_t *m, metrics_line_t *out);
+/* Rate r of a line, evaluated against its target. */
+void metrics_line_rate(const metrics_line_t *l, rate_id r, const target_set *targets,
+                       int64_t tol_micro, rate_eval_t *out);
+
+/* ---- rendering helpers (the same forms as /v1/metrics) ------------------- */
+
+/* {"carried_over":…,…}: every served count, in the order of §5. NULL on
+ * allocation failure. */
+json_t *metrics_counts_json(const counts_t *c);
+/* {"value","numerator","denominator","target","op","status","gap"}. */
+json_t *metrics_rate_json(const rate_eval_t *ev);
+/* {"from","to","as_of","basis"} and {"agency":…,…} of a query. */
+json_t *metrics_period_json(const metrics_query_t *q);
+json_t *metrics_filters_json(const metrics_query_t *q);
+/* "YYYY-MM-DD" as a JSON string. */
+json_t *metrics_day_json(day_t d);
+
+/* CSV: a text cell, quoted when needed and guarded against spreadsheet
+ * formulas (a leading = + - @ tab or CR gets a "'"); NULL is an empty cell. */
+void metrics_csv_text(strbuf *b, const char *s);
+/* ",carried_over,received,…": a comma before each count's name / value. */
+void metrics_csv_counts_header(strbuf *b);
+void metrics_csv_counts(strbuf *b, const counts_t *c);
+/* ",<rate>,<rate>_numerator,<rate>_denominator,<rate>_target,<rate>_status,
+ * <rate>_gap" and the matching cells (empty for null). */
+void metrics_csv_rate_header(strbuf *b, rate_id r);
+void metrics_csv_rate(strbuf *b, const rate_eval_t *ev);
 
 /* Pure helpers, exposed for tests. */
 void counts_rate(const counts_t *c, rate_id r, int64_t *num, int64_t *den);

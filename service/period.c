@@ -248,26 +248,100 @@ period_t period_month_to_date(day_t today)
 
 /* ---- reporting calendar ---------------------------------------------------- */
 
+/*
+ * Decree 09/2019 art. 12 (spec §6, calendar=report): every month, quarter,
+ * half-year and year is shifted to run from the 15th of the month before its
+ * first month to the 14th of its last month. So one rule serves every kind:
+ * a report period is the civil period of the same name with its first day
+ * moved to the 15th of the previous month and its last day to the 14th of
+ * its own last month; and a report bucket is named like the civil bucket that
+ * holds its last day (the 14th). Weeks and days are the same in both.
+ *
+ * "The report month of d": the month whose report period holds d, i.e. d's
+ * own month up to the 14th and the next month from the 15th on.
+ */
+
+#define REPORT_FIRST_DAY 15 /* report months start on the 15th */
+
+/* The civil month span [from, to] (first day of a month .. last day of a
+ * month) as a report period: 15th of the month before .. 14th of to's month. */
+static period_t report_span(period_t civil)
+{
+    int fy, fm, fd, ty, tm, td;
+    day_to_ymd(civil.from, &fy, &fm, &fd);
+    day_to_ymd(civil.to, &ty, &tm, &td);
+    return make_period(add_months(fy, fm, -1) + (REPORT_FIRST_DAY - 1),
+                       day_from_ymd(ty, tm, REPORT_FIRST_DAY - 1));
+}
+
 int period_parse_cal(period_calendar c, const char *s, size_t n, period_t *out)
 {
-    (void)c; /* TODO(issue 3): report periods */
-    return period_parse(s, n, out);
+    period_t p;
+    if (period_parse(s, n, &p) != 0)
+        return -1;
+    /* days ("YYYY-MM-DD") and weeks ("YYYY-Www") are the same in both */
+    bool month_based = n == 4 || (n == 7 && s[5] != 'W' && s[5] != 'w');
+    if (c == PCAL_REPORT && month_based)
+        p = report_span(p);
+    *out = p;
+    return 0;
+}
+
+/* The report month holding d begins on the 15th of (*y, *m): d's own month
+ * from the 15th on, else the month before. */
+static void report_month_start(day_t d, int *y, int *m)
+{
+    int dd;
+    day_to_ymd(d, y, m, &dd);
+    if (dd < REPORT_FIRST_DAY) { /* belongs to the report month that began last month */
+        if (--*m == 0) {
+            *m = 12;
+            --*y;
+        }
+    }
+}
+
+/* The 15th, `months` months after the 15th of y-m. */
+static day_t add_report_months(int y, int m, int months)
+{
+    return add_months(y, m, months) + (REPORT_FIRST_DAY - 1);
 }
 
 day_t bucket_start_cal(period_calendar c, bucket_kind k, day_t d)
 {
-    (void)c;
-    return bucket_start(k, d);
+    if (c != PCAL_REPORT || (k != BK_MONTH && k != BK_QUARTER && k != BK_YEAR))
+        return bucket_start(k, d);
+    int y, m;
+    report_month_start(d, &y, &m);
+    /* (y, m): the month in which the report month holding d begins; the
+     * report month itself is named m + 1, so report quarters begin in the
+     * months 12, 3, 6, 9 and report years in December */
+    int named = m % 12; /* 0..11: the named month - 1 */
+    switch (k) {
+    case BK_QUARTER:
+        return add_report_months(y, m, -(named % 3));
+    case BK_YEAR:
+        return add_report_months(y, m, -named);
+    case BK_MONTH:
+    default:
+        return add_report_months(y, m, 0);
+    }
 }
 
 day_t bucket_next_cal(period_calendar c, bucket_kind k, day_t start)
 {
-    (void)c;
-    return bucket_next(k, start);
+    if (c != PCAL_REPORT || (k != BK_MONTH && k != BK_QUARTER && k != BK_YEAR))
+        return bucket_next(k, start);
+    int y, m, d;
+    day_to_ymd(bucket_start_cal(c, k, start), &y, &m, &d);
+    int months = k == BK_MONTH ? 1 : (k == BK_QUARTER ? 3 : 12);
+    return add_report_months(y, m, months);
 }
 
 size_t bucket_name_cal(period_calendar c, bucket_kind k, day_t start, char *buf, size_t cap)
 {
-    (void)c;
-    return bucket_name(k, start, buf, cap);
+    if (c != PCAL_REPORT || (k != BK_MONTH && k != BK_QUARTER && k != BK_YEAR))
+        return bucket_name(k, start, buf, cap);
+    /* named like the civil bucket holding its last day (the 14th) */
+    return bucket_name(k, bucket_next_cal(c, k, start) - 1, buf, cap);
 }

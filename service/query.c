@@ -17,6 +17,9 @@
  *    counted.
  *  - A time-bucket group_by whose range has more than 10,000 buckets is
  *    invalid (the same cap as for dimension groups).
+ *  - calendar=civil|report (default civil) switches how `period` names and
+ *    time buckets are read (spec §6, Decree 09/2019); the default period
+ *    (the current month to date) stays the civil month in both.
  * Messages never echo the offending value (it may be 10 KB of anything).
  */
 #include "query.h"
@@ -188,7 +191,8 @@ static long count_buckets(period_calendar pc, bucket_kind k, day_t from, day_t t
 /* The last value of each parameter we know (NULL = absent). */
 typedef struct {
     const char *from, *to, *period, *as_of, *basis, *agency, *procedure, *field;
-    const char *channel, *service_level, *group_by, *within, *format;
+    const char *channel, *service_level, *group_by, *within, *format, *calendar;
+    bool match_none;
 } raw_params;
 
 static void collect(const kv_t *kv, size_t n, raw_params *r)
@@ -201,25 +205,30 @@ static void collect(const kv_t *kv, size_t n, raw_params *r)
         { "procedure", &r->procedure }, { "field", &r->field },
         { "channel", &r->channel }, { "service_level", &r->service_level },
         { "group_by", &r->group_by }, { "within", &r->within },
-        { "format", &r->format },
+        { "format", &r->format },   { "calendar", &r->calendar },
     };
     for (size_t i = 0; i < n; i++) {
         if (kv[i].key == NULL)
             continue;
+        if (strcmp(kv[i].key, QUERY_MATCH_NONE) == 0)
+            r->match_none = true;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             if (strcmp(kv[i].key, known[k].name) == 0)
                 *known[k].slot = kv[i].value ? kv[i].value : "";
     }
 }
 
-static int parse_period(const err_sink *e, const raw_params *r, ts_t now, period_t *out)
+/* Period names are read in the calendar (PCAL_CIVIL or PCAL_REPORT); the
+ * default, the current month to date, is always the civil month. */
+static int parse_period(const err_sink *e, const raw_params *r, period_calendar pc, ts_t now,
+                        period_t *out)
 {
     if (r->period) {
         if (r->from)
             return fail(e, "period", "cannot be combined with from");
         if (r->to)
             return fail(e, "period", "cannot be combined with to");
-        if (period_parse_cal(PCAL_CIVIL, r->period, strlen(r->period), out) != 0)
+        if (period_parse_cal(pc, r->period, strlen(r->period), out) != 0)
             return fail(e, "period",
                         "expected YYYY, YYYY-H1, YYYY-Q1, YYYY-MM, YYYY-Www or YYYY-MM-DD");
         return 0;
@@ -273,8 +282,18 @@ int query_parse_metrics(const kv_t *kv, size_t n, ts_t now, int within_default,
     if (msg && msg_cap > 0)
         msg[0] = '\0';
     collect(kv, n, &r);
+    q->match_none = r.match_none;
 
-    if (parse_period(&e, &r, now, &q->period) != 0)
+    /* first: period names and time buckets depend on it */
+    if (r.calendar) {
+        if (strcmp(r.calendar, "civil") == 0)
+            q->calendar = PCAL_CIVIL;
+        else if (strcmp(r.calendar, "report") == 0)
+            q->calendar = PCAL_REPORT;
+        else
+            return fail(&e, "calendar", "expected civil or report");
+    }
+    if (parse_period(&e, &r, q->calendar, now, &q->period) != 0)
         return -1;
 
     ts_t as_of = ts_day_end(q->period.to);

@@ -38,6 +38,9 @@ typedef struct {
     int within;           /* due_soon horizon, working days */
     period_calendar calendar;  /* calendar=civil|report: period names and buckets */
     bool csv;             /* format=csv */
+    bool match_none;      /* a scoped key asked for agencies outside its scope:
+                             the answer covers no dossier (set by the
+                             dispatcher's QUERY_MATCH_NONE parameter) */
 } metrics_query_t;
 
 /*
@@ -55,6 +58,11 @@ typedef struct {
 int query_parse_metrics(const kv_t *kv, size_t n, ts_t now, int within_default,
                         metrics_query_t *q, char *bad_param, size_t bad_cap,
                         char *msg, size_t msg_cap);
+
+/* The internal parameter by which the HTTP dispatcher says "this key may see
+ * none of the agencies asked for". The dispatcher drops any parameter a
+ * client sends whose name starts with '\x01', so only it can set this. */
+#define QUERY_MATCH_NONE "\x01match_none"
 
 const char *dim_name(dim_t d);  /* "agency", ..., NULL for DIM_NONE */
 

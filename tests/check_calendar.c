@@ -10,9 +10,13 @@
 #include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "calendar.h"
+#include "lunar.h"
 #include "ts.h"
 
 /* Assertions for hot loops that only talk to Check on failure (see check_ts.c). */
@@ -20,6 +24,11 @@
     do {                                                                                           \
         if (!(c))                                                                                  \
             ck_abort_msg("check failed: %s", #c);                                                  \
+    } while (0)
+#define CHECK_MSG(c, ...)                                                                          \
+    do {                                                                                           \
+        if (!(c))                                                                                  \
+            ck_abort_msg(__VA_ARGS__);                                                             \
     } while (0)
 #define EQ(a, b)                                                                                   \
     do {                                                                                           \
@@ -477,6 +486,508 @@ START_TEST(test_independent_calendars)
 }
 END_TEST
 
+/* ---- Vietnam's calendar (calendar_new_vn) ------------------------------ */
+
+/*
+ * An independent model of the rules of spec §6 for 1900..2200, written the
+ * plain way: the holidays of each year, then for each holiday on a weekend,
+ * in date order, a walk forward to the first weekday that is neither a
+ * holiday nor already taken by an earlier compensatory day.
+ */
+typedef struct {
+    day_t lo, hi;
+    unsigned char *kind;  /* day_kind, indexed by d - lo */
+    const char **name;
+} vn_model_t;
+
+static void vn_put(vn_model_t *m, day_t d, const char *name)
+{
+    if (d < m->lo || d > m->hi || m->kind[d - m->lo] == DAY_HOLIDAY)
+        return;
+    m->kind[d - m->lo] = DAY_HOLIDAY;
+    m->name[d - m->lo] = name;
+}
+
+static bool is_weekend(day_t d)
+{
+    return day_iso_weekday(d) >= 6;
+}
+
+static vn_model_t *vn_model_new(void)
+{
+    vn_model_t *m = calloc(1, sizeof *m);
+    ck_assert_ptr_nonnull(m);
+    m->lo = ymd(1900, 1, 1);
+    m->hi = ymd(2200, 12, 31);
+    size_t n = (size_t)(m->hi - m->lo + 1);
+    m->kind = malloc(n);
+    m->name = calloc(n, sizeof *m->name);
+    ck_assert_ptr_nonnull(m->kind);
+    ck_assert_ptr_nonnull(m->name);
+    for (day_t d = m->lo; d <= m->hi; d++)
+        m->kind[d - m->lo] = is_weekend(d) ? DAY_WEEKEND : DAY_WORKING;
+    for (int y = 1900; y <= 2200; y++) {
+        day_t tet, hung;
+        vn_put(m, ymd(y, 1, 1), "Tết Dương lịch");
+        ck_assert_int_eq(lunar_new_year(y, &tet), 0);
+        for (day_t d = tet - 1; d <= tet + 3; d++)
+            vn_put(m, d, "Tết Nguyên đán");
+        ck_assert_int_eq(lunar_to_solar(10, 3, y, false, &hung), 0);
+        vn_put(m, hung, "Giỗ Tổ Hùng Vương");
+        vn_put(m, ymd(y, 4, 30), "Ngày Chiến thắng");
+        vn_put(m, ymd(y, 5, 1), "Ngày Quốc tế Lao động");
+        vn_put(m, ymd(y, 9, 1), "Quốc khánh");
+        vn_put(m, ymd(y, 9, 2), "Quốc khánh");
+    }
+    char buf[128];
+    for (day_t h = m->lo; h <= m->hi; h++) {
+        if (m->kind[h - m->lo] != DAY_HOLIDAY || !is_weekend(h))
+            continue;
+        day_t c = h + 1;
+        while (c <= m->hi && (is_weekend(c) || m->kind[c - m->lo] != DAY_WORKING))
+            c++; /* a weekend, a holiday or a day already given */
+        if (c > m->hi)
+            continue;
+        m->kind[c - m->lo] = DAY_COMPENSATORY;
+        snprintf(buf, sizeof buf, "Nghỉ bù %s", m->name[h - m->lo]);
+        m->name[c - m->lo] = strdup(buf);
+        ck_assert_ptr_nonnull(m->name[c - m->lo]);
+    }
+    return m;
+}
+
+static void vn_model_free(vn_model_t *m)
+{
+    for (day_t d = m->lo; d <= m->hi; d++)
+        if (m->kind[d - m->lo] == DAY_COMPENSATORY)
+            free((void *)m->name[d - m->lo]);
+    free(m->kind);
+    free(m->name);
+    free(m);
+}
+
+static bool vn_model_working(const vn_model_t *m, day_t d)
+{
+    if (d < m->lo || d > m->hi)
+        return !is_weekend(d);
+    return m->kind[d - m->lo] == DAY_WORKING;
+}
+
+static bool same_name(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Every day of 1900..2200 (and a margin outside) agrees with the model. */
+START_TEST(test_vn_matches_model)
+{
+    calendar_t *cal = calendar_new_vn();
+    ck_assert_ptr_nonnull(cal);
+    vn_model_t *m = vn_model_new();
+    char buf[DAY_FMT_MAX];
+    for (day_t d = ymd(1890, 1, 1); d <= ymd(2210, 12, 31); d++) {
+        day_info info;
+        calendar_day_info(cal, d, &info);
+        day_kind want = d < m->lo || d > m->hi ? (is_weekend(d) ? DAY_WEEKEND : DAY_WORKING)
+                                               : (day_kind)m->kind[d - m->lo];
+        const char *want_name = d < m->lo || d > m->hi ? NULL : m->name[d - m->lo];
+        day_format(d, buf, sizeof buf);
+        CHECK_MSG(info.kind == want, "%s: kind %d, expected %d", buf, info.kind, want);
+        CHECK_MSG(same_name(info.name, want_name), "%s: name %s, expected %s", buf,
+                  info.name ? info.name : "NULL", want_name ? want_name : "NULL");
+        CHECK_MSG(info.working == vn_model_working(m, d), "%s: working", buf);
+        CHECK_MSG(cal_is_working(cal, d) == info.working, "%s: is_working", buf);
+    }
+    vn_model_free(m);
+    calendar_free(cal);
+}
+END_TEST
+
+/* Per year: 11 days of holiday (10 in 1947, when 10/3 lunar was 30/4), and
+ * as many compensatory days as holidays on a weekend. */
+START_TEST(test_vn_counts_per_year)
+{
+    calendar_t *cal = calendar_new_vn();
+    ck_assert_ptr_nonnull(cal);
+    for (int y = 1900; y <= 2200; y++) {
+        int holidays = 0, weekend_holidays = 0, comp = 0;
+        for (day_t d = ymd(y, 1, 1); d <= ymd(y, 12, 31); d++) {
+            day_info info;
+            calendar_day_info(cal, d, &info);
+            if (info.kind == DAY_HOLIDAY) {
+                holidays++;
+                weekend_holidays += is_weekend(d);
+                CHECK_MSG(!info.working && info.name != NULL, "%d", y);
+            } else if (info.kind == DAY_COMPENSATORY) {
+                comp++;
+                CHECK_MSG(!is_weekend(d) && !info.working, "%d", y);
+                CHECK_MSG(strncmp(info.name, "Nghỉ bù ", strlen("Nghỉ bù ")) == 0, "%d", y);
+            }
+        }
+        CHECK_MSG(holidays == (y == 1947 ? 10 : 11), "%d: %d holidays", y, holidays);
+        CHECK_MSG(comp == weekend_holidays, "%d: %d compensatory, %d holidays on weekends", y,
+                  comp, weekend_holidays);
+    }
+    calendar_free(cal);
+}
+END_TEST
+
+typedef struct {
+    int m, d;
+    day_kind kind;
+    const char *name;
+} known_day;
+
+/* Checks that year y's days off other than plain weekends are exactly `days`. */
+static void check_year(const calendar_t *cal, int y, const known_day *days, size_t n)
+{
+    char buf[DAY_FMT_MAX];
+    for (day_t d = ymd(y, 1, 1); d <= ymd(y, 12, 31); d++) {
+        day_info info;
+        calendar_day_info(cal, d, &info);
+        day_format(d, buf, sizeof buf);
+        const known_day *k = NULL;
+        for (size_t i = 0; i < n; i++)
+            if (ymd(y, days[i].m, days[i].d) == d)
+                k = &days[i];
+        if (k == NULL) {
+            ck_assert_msg(info.kind == (is_weekend(d) ? DAY_WEEKEND : DAY_WORKING),
+                          "%s: kind %d (%s)", buf, info.kind, info.name ? info.name : "");
+            ck_assert_ptr_null(info.name);
+            ck_assert(info.working == !is_weekend(d));
+            continue;
+        }
+        ck_assert_msg(info.kind == k->kind, "%s: kind %d, expected %d", buf, info.kind, k->kind);
+        ck_assert_msg(info.name != NULL && strcmp(info.name, k->name) == 0, "%s: %s", buf,
+                      info.name ? info.name : "NULL");
+        ck_assert(!info.working);
+    }
+}
+
+#define HOL DAY_HOLIDAY
+#define COMP DAY_COMPENSATORY
+
+START_TEST(test_vn_2023)
+{
+    /* 1/1 on a Sunday; Tết Sat 21/1 .. Wed 25/1 with two days on the
+     * weekend; 29/4 (10/3, Sat), 30/4 (Sun), 1/5 (Mon): two days owed after
+     * 1/5; 1/9 (Fri) and 2/9 (Sat): Sunday 3/9 is a weekend, so Monday 4/9 */
+    static const known_day days[] = {
+        {1, 1, HOL, "Tết Dương lịch"},        {1, 2, COMP, "Nghỉ bù Tết Dương lịch"},
+        {1, 21, HOL, "Tết Nguyên đán"},       {1, 22, HOL, "Tết Nguyên đán"},
+        {1, 23, HOL, "Tết Nguyên đán"},       {1, 24, HOL, "Tết Nguyên đán"},
+        {1, 25, HOL, "Tết Nguyên đán"},       {1, 26, COMP, "Nghỉ bù Tết Nguyên đán"},
+        {1, 27, COMP, "Nghỉ bù Tết Nguyên đán"}, {4, 29, HOL, "Giỗ Tổ Hùng Vương"},
+        {4, 30, HOL, "Ngày Chiến thắng"},     {5, 1, HOL, "Ngày Quốc tế Lao động"},
+        {5, 2, COMP, "Nghỉ bù Giỗ Tổ Hùng Vương"}, {5, 3, COMP, "Nghỉ bù Ngày Chiến thắng"},
+        {9, 1, HOL, "Quốc khánh"},            {9, 2, HOL, "Quốc khánh"},
+        {9, 4, COMP, "Nghỉ bù Quốc khánh"},
+    };
+    calendar_t *cal = calendar_new_vn();
+    ck_assert_ptr_nonnull(cal);
+    check_year(cal, 2023, days, sizeof days / sizeof days[0]);
+    calendar_free(cal);
+}
+END_TEST
+
+START_TEST(test_vn_2024_2025_2026)
+{
+    /* 2024: Tết Fri 9/2 .. Tue 13/2 (Sat, Sun inside); 1/9 on a Sunday */
+    static const known_day y2024[] = {
+        {1, 1, HOL, "Tết Dương lịch"},  {2, 9, HOL, "Tết Nguyên đán"},
+        {2, 10, HOL, "Tết Nguyên đán"}, {2, 11, HOL, "Tết Nguyên đán"},
+        {2, 12, HOL, "Tết Nguyên đán"}, {2, 13, HOL, "Tết Nguyên đán"},
+        {2, 14, COMP, "Nghỉ bù Tết Nguyên đán"}, {2, 15, COMP, "Nghỉ bù Tết Nguyên đán"},
+        {4, 18, HOL, "Giỗ Tổ Hùng Vương"}, {4, 30, HOL, "Ngày Chiến thắng"},
+        {5, 1, HOL, "Ngày Quốc tế Lao động"}, {9, 1, HOL, "Quốc khánh"},
+        {9, 2, HOL, "Quốc khánh"},      {9, 3, COMP, "Nghỉ bù Quốc khánh"},
+    };
+    /* 2025: Tết Tue 28/1 .. Sat 1/2 */
+    static const known_day y2025[] = {
+        {1, 1, HOL, "Tết Dương lịch"},  {1, 28, HOL, "Tết Nguyên đán"},
+        {1, 29, HOL, "Tết Nguyên đán"}, {1, 30, HOL, "Tết Nguyên đán"},
+        {1, 31, HOL, "Tết Nguyên đán"}, {2, 1, HOL, "Tết Nguyên đán"},
+        {2, 3, COMP, "Nghỉ bù Tết Nguyên đán"}, {4, 7, HOL, "Giỗ Tổ Hùng Vương"},
+        {4, 30, HOL, "Ngày Chiến thắng"}, {5, 1, HOL, "Ngày Quốc tế Lao động"},
+        {9, 1, HOL, "Quốc khánh"},      {9, 2, HOL, "Quốc khánh"},
+    };
+    /* 2026: 10/3 lunar on Sunday 26/4 */
+    static const known_day y2026[] = {
+        {1, 1, HOL, "Tết Dương lịch"},  {2, 16, HOL, "Tết Nguyên đán"},
+        {2, 17, HOL, "Tết Nguyên đán"}, {2, 18, HOL, "Tết Nguyên đán"},
+        {2, 19, HOL, "Tết Nguyên đán"}, {2, 20, HOL, "Tết Nguyên đán"},
+        {4, 26, HOL, "Giỗ Tổ Hùng Vương"}, {4, 27, COMP, "Nghỉ bù Giỗ Tổ Hùng Vương"},
+        {4, 30, HOL, "Ngày Chiến thắng"}, {5, 1, HOL, "Ngày Quốc tế Lao động"},
+        {9, 1, HOL, "Quốc khánh"},      {9, 2, HOL, "Quốc khánh"},
+    };
+    calendar_t *cal = calendar_new_vn();
+    ck_assert_ptr_nonnull(cal);
+    check_year(cal, 2024, y2024, sizeof y2024 / sizeof y2024[0]);
+    check_year(cal, 2025, y2025, sizeof y2025 / sizeof y2025[0]);
+    check_year(cal, 2026, y2026, sizeof y2026 / sizeof y2026[0]);
+    /* 2024 has 262 weekdays, less 1/1, 5 days of Tết (9, 12, 13/2 are
+     * weekdays), 2 compensatory, 18/4, 30/4, 1/5, 2/9, 3/9 */
+    ck_assert_int_eq(cal_working_between(cal, ymd(2023, 12, 31), ymd(2024, 12, 31)),
+                     262 - 1 - 3 - 2 - 1 - 2 - 2);
+    calendar_free(cal);
+}
+END_TEST
+
+/* The published Tết and 10/3 of 2020..2035 are holidays, with Tết's eve. */
+START_TEST(test_vn_tet_and_hung_2020_2035)
+{
+    static const int dates[][5] = {
+        {2020, 1, 25, 4, 2},  {2021, 2, 12, 4, 21}, {2022, 2, 1, 4, 10},  {2023, 1, 22, 4, 29},
+        {2024, 2, 10, 4, 18}, {2025, 1, 29, 4, 7},  {2026, 2, 17, 4, 26}, {2027, 2, 6, 4, 16},
+        {2028, 1, 26, 4, 4},  {2029, 2, 13, 4, 23}, {2030, 2, 2, 4, 12},  {2031, 1, 23, 4, 1},
+        {2032, 2, 11, 4, 19}, {2033, 1, 31, 4, 9},  {2034, 2, 19, 4, 28}, {2035, 2, 8, 4, 17},
+    };
+    calendar_t *cal = calendar_new_vn();
+    ck_assert_ptr_nonnull(cal);
+    day_info info;
+    for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+        day_t tet = ymd(dates[i][0], dates[i][1], dates[i][2]);
+        for (day_t d = tet - 1; d <= tet + 3; d++) {
+            calendar_day_info(cal, d, &info);
+            ck_assert_msg(info.kind == DAY_HOLIDAY && !info.working, "Tết %d", dates[i][0]);
+            ck_assert_str_eq(info.name, "Tết Nguyên đán");
+        }
+        calendar_day_info(cal, tet - 2, &info);
+        ck_assert_msg(info.kind != DAY_HOLIDAY, "Tết %d starts early", dates[i][0]);
+        calendar_day_info(cal, tet + 4, &info);
+        ck_assert_msg(info.kind != DAY_HOLIDAY, "Tết %d ends late", dates[i][0]);
+        calendar_day_info(cal, ymd(dates[i][0], dates[i][3], dates[i][4]), &info);
+        ck_assert_msg(info.kind == DAY_HOLIDAY && !info.working, "10/3 %d", dates[i][0]);
+        ck_assert_str_eq(info.name, "Giỗ Tổ Hùng Vương");
+    }
+    calendar_free(cal);
+}
+END_TEST
+
+/* Working days across Tết (and every other holiday) by prefix sums equal a
+ * day-by-day count, and cal_add_working equals a walk. */
+START_TEST(test_vn_between_across_tet)
+{
+    calendar_t *cal = calendar_new_vn();
+    ck_assert_ptr_nonnull(cal);
+    vn_model_t *vm = vn_model_new();
+    uint64_t st = 21;
+    for (int y = 1900; y <= 2200; y++) {
+        day_t tet;
+        ck_assert_int_eq(lunar_new_year(y, &tet), 0);
+        for (int iter = 0; iter < 40; iter++) {
+            day_t a = (day_t)rng_range(&st, tet - 30, tet + 30);
+            day_t b = (day_t)rng_range(&st, tet - 30, tet + 30);
+            int64_t naive = 0;
+            for (day_t d = (a < b ? a : b) + 1; d <= (a < b ? b : a); d++)
+                naive += cal_is_working(cal, d);
+            int64_t model = 0;
+            for (day_t d = (a < b ? a : b) + 1; d <= (a < b ? b : a); d++)
+                model += vn_model_working(vm, d);
+            EQ(naive, model);
+            EQ(cal_working_between(cal, a, b), a <= b ? naive : -naive);
+            int n = (int)rng_range(&st, -15, 15);
+            if (n == 0)
+                continue;
+            day_t r = a;
+            for (int left = n > 0 ? n : -n; left > 0;) {
+                r += n > 0 ? 1 : -1;
+                if (vn_model_working(vm, r))
+                    left--;
+            }
+            EQ(cal_add_working(cal, a, n), r);
+        }
+    }
+    /* Tết 2024: Thu 8/2 + 1 working day = Fri 16/2 (9..15 off) */
+    EQ(cal_add_working(cal, ymd(2024, 2, 8), 1), ymd(2024, 2, 16));
+    EQ(cal_working_between(cal, ymd(2024, 2, 8), ymd(2024, 2, 16)), 1);
+    EQ(cal_add_working(cal, ymd(2024, 2, 16), -1), ymd(2024, 2, 8));
+    vn_model_free(vm);
+    calendar_free(cal);
+}
+END_TEST
+
+/* 2026: Friday 2/1 off, Saturday 10/1 worked (the swap decided that year). */
+START_TEST(test_vn_override_2026_swap)
+{
+    calendar_t *cal = calendar_new_vn();
+    ck_assert_ptr_nonnull(cal);
+    day_t thu = ymd(2026, 1, 1), fri = ymd(2026, 1, 2), fri9 = ymd(2026, 1, 9),
+          sat = ymd(2026, 1, 10), mon = ymd(2026, 1, 12);
+    day_info info;
+    calendar_day_info(cal, sat, &info);
+    ck_assert(!info.working && info.kind == DAY_WEEKEND && info.name == NULL);
+    EQ(cal_working_between(cal, thu - 1, mon), 7); /* Fri 2, Mon 5 .. Fri 9, Mon 12 */
+    EQ(cal_add_working(cal, fri9, 1), mon);
+    int64_t rest = cal_working_between(cal, ymd(2026, 1, 31), ymd(2026, 12, 31));
+
+    char name[64];
+    snprintf(name, sizeof name, "%s", "Làm bù cho ngày 02/01/2026");
+    ck_assert_int_eq(calendar_set_override(cal, sat, true, name), 0);
+    ck_assert_int_eq(calendar_set_override(cal, fri, false, "Nghỉ bù (đổi ngày làm việc)"), 0);
+    memset(name, 'x', sizeof name - 1); /* the calendar keeps its own copy */
+    calendar_day_info(cal, sat, &info);
+    ck_assert(info.working);
+    ck_assert_int_eq(info.kind, DAY_OVERRIDE);
+    ck_assert_str_eq(info.name, "Làm bù cho ngày 02/01/2026");
+    ck_assert_ptr_ne(info.name, name);
+    calendar_day_info(cal, fri, &info);
+    ck_assert(!info.working);
+    ck_assert_int_eq(info.kind, DAY_OVERRIDE);
+    ck_assert_str_eq(info.name, "Nghỉ bù (đổi ngày làm việc)");
+    ck_assert(cal_is_working(cal, sat));
+    ck_assert(!cal_is_working(cal, fri));
+    EQ(cal_working_between(cal, thu - 1, mon), 7); /* a swap: same count over the fortnight */
+    EQ(cal_working_between(cal, thu - 1, fri), 0);
+    EQ(cal_working_between(cal, fri9, sat), 1);
+    EQ(cal_add_working(cal, fri9, 1), sat);
+    EQ(cal_add_working(cal, sat, 1), mon);
+    EQ(cal_add_working(cal, thu - 1, 1), ymd(2026, 1, 5));
+    EQ(cal_add_working(cal, mon, -1), sat);
+    /* the rest of the year is untouched */
+    EQ(cal_working_between(cal, ymd(2026, 1, 31), ymd(2026, 12, 31)), rest);
+    calendar_day_info(cal, thu, &info);
+    ck_assert(info.kind == DAY_HOLIDAY && !info.working);
+
+    /* set again: the last one wins; a NULL name is no name */
+    ck_assert_int_eq(calendar_set_override(cal, sat, true, "Làm việc"), 0);
+    calendar_day_info(cal, sat, &info);
+    ck_assert_str_eq(info.name, "Làm việc");
+    ck_assert_int_eq(calendar_set_override(cal, sat, true, NULL), 0);
+    calendar_day_info(cal, sat, &info);
+    ck_assert(info.working && info.kind == DAY_OVERRIDE && info.name == NULL);
+    ck_assert_int_eq(calendar_set_override(cal, sat, true, ""), 0);
+    calendar_day_info(cal, sat, &info);
+    ck_assert_str_eq(info.name, "");
+    /* calendar_set_day is an override without a name */
+    calendar_set_day(cal, fri, false);
+    calendar_day_info(cal, fri, &info);
+    ck_assert(!info.working && info.kind == DAY_OVERRIDE && info.name == NULL);
+    calendar_free(cal);
+}
+END_TEST
+
+/* Overrides win over every rule, inside and outside the window. */
+START_TEST(test_vn_override_wins)
+{
+    calendar_t *cal = calendar_new_vn();
+    ck_assert_ptr_nonnull(cal);
+    day_info info;
+    day_t tet = ymd(2026, 2, 17), comp = ymd(2026, 4, 27), far = ymd(2300, 1, 3);
+    int64_t before = cal_working_between(cal, ymd(2025, 12, 31), ymd(2026, 12, 31));
+    ck_assert_int_eq(calendar_set_override(cal, tet, true, "Trực Tết"), 0);
+    ck_assert_int_eq(calendar_set_override(cal, comp, true, "Đi làm"), 0);
+    ck_assert_int_eq(calendar_set_override(cal, ymd(2026, 3, 4), false, "Nghỉ riêng"), 0);
+    EQ(cal_working_between(cal, ymd(2025, 12, 31), ymd(2026, 12, 31)), before + 1);
+    calendar_day_info(cal, tet, &info);
+    ck_assert(info.working && info.kind == DAY_OVERRIDE);
+    ck_assert_str_eq(info.name, "Trực Tết");
+    calendar_day_info(cal, comp, &info);
+    ck_assert(info.working && info.kind == DAY_OVERRIDE);
+    ck_assert_str_eq(info.name, "Đi làm");
+    /* outside the window (a Wednesday) */
+    ck_assert_int_eq(calendar_set_override(cal, far, false, "Xa"), 0);
+    calendar_day_info(cal, far, &info);
+    ck_assert(!info.working && info.kind == DAY_OVERRIDE);
+    ck_assert_str_eq(info.name, "Xa");
+    ck_assert(!cal_is_working(cal, far));
+    EQ(cal_working_between(cal, far - 1, far + 1), 1);
+    calendar_day_info(cal, far + 1, &info);
+    ck_assert(info.working && info.kind == DAY_WORKING && info.name == NULL);
+    calendar_day_info(cal, ymd(2300, 1, 1), &info); /* no holidays outside 1900..2200 */
+    ck_assert(info.working && info.kind == DAY_WORKING);
+    calendar_day_info(cal, ymd(1899, 12, 31), &info);
+    ck_assert(!info.working && info.kind == DAY_WEEKEND);
+    ck_assert_int_eq(calendar_set_override(NULL, far, true, "x"), -1);
+    calendar_free(cal);
+}
+END_TEST
+
+/* Many random overrides on Vietnam's calendar, checked against the model. */
+START_TEST(test_vn_random_overrides)
+{
+    calendar_t *cal = calendar_new_vn();
+    ck_assert_ptr_nonnull(cal);
+    vn_model_t *vm = vn_model_new();
+    model_t *m = model_new(); /* only its override array is used */
+    uint64_t st = 22;
+    for (int i = 0; i < 3000; i++) {
+        day_t d = (day_t)rng_range(&st, ymd(1899, 6, 1), ymd(2201, 6, 1));
+        bool w = rng_next(&st) & 1;
+        char name[32];
+        snprintf(name, sizeof name, "o%d", i);
+        ck_assert_int_eq(calendar_set_override(cal, d, w, i % 3 ? name : NULL), 0);
+        m->set[d - m->base] = w;
+    }
+    for (int iter = 0; iter < 3000; iter++) {
+        day_t a = (day_t)rng_range(&st, ymd(1899, 1, 1), ymd(2202, 1, 1));
+        day_t b = a + (day_t)rng_range(&st, -400, 400);
+        int64_t naive = 0;
+        for (day_t d = (a < b ? a : b) + 1; d <= (a < b ? b : a); d++) {
+            signed char o = m->set[d - m->base];
+            naive += o >= 0 ? o : vn_model_working(vm, d);
+        }
+        EQ(cal_working_between(cal, a, b), a <= b ? naive : -naive);
+    }
+    model_free(m);
+    vn_model_free(vm);
+    calendar_free(cal);
+}
+END_TEST
+
+/* calendar_day_info on the weekend-only calendar. */
+START_TEST(test_default_day_info)
+{
+    calendar_t *cal = calendar_new_default();
+    ck_assert_ptr_nonnull(cal);
+    day_info info;
+    calendar_day_info(cal, ymd(2026, 1, 1), &info); /* no holidays in the default */
+    ck_assert(info.working && info.kind == DAY_WORKING && info.name == NULL);
+    calendar_day_info(cal, ymd(2026, 1, 10), &info);
+    ck_assert(!info.working && info.kind == DAY_WEEKEND && info.name == NULL);
+    calendar_set_day(cal, ymd(2026, 1, 10), true);
+    calendar_day_info(cal, ymd(2026, 1, 10), &info);
+    ck_assert(info.working && info.kind == DAY_OVERRIDE && info.name == NULL);
+    ck_assert_int_eq(calendar_set_override(cal, ymd(2026, 1, 1), false, "Tết Dương lịch"), 0);
+    calendar_day_info(cal, ymd(2026, 1, 1), &info);
+    ck_assert(!info.working && info.kind == DAY_OVERRIDE);
+    ck_assert_str_eq(info.name, "Tết Dương lịch");
+    calendar_free(cal);
+}
+END_TEST
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Built at every start and reload: well under 50 ms (the best of three, so
+ * that one slow scheduling slice does not fail it; sanitizers get 10x). */
+START_TEST(test_vn_construction_fast)
+{
+    double limit = 50.0;
+#if defined(__SANITIZE_ADDRESS__)
+    limit *= 10;
+#endif
+    double best = 1e9;
+    for (int i = 0; i < 3; i++) {
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        calendar_t *cal = calendar_new_vn();
+        for (int k = 0; k < 500; k++) /* and a realistic load of overrides */
+            ck_assert_int_eq(calendar_set_override(cal, ymd(2000, 1, 1) + k * 17, k & 1, "o"), 0);
+        double ms = ms_since(&t0);
+        ck_assert_ptr_nonnull(cal);
+        calendar_free(cal);
+        if (ms < best)
+            best = ms;
+    }
+    ck_assert_msg(best < limit, "calendar_new_vn + 500 overrides took %.1f ms", best);
+}
+END_TEST
+
 Suite *make_calendar_suite(void)
 {
     Suite *s = suite_create("calendar");
@@ -509,5 +1020,20 @@ Suite *make_calendar_suite(void)
     tcase_add_test(over, test_overrides_vs_naive);
     tcase_add_test(over, test_long_closure);
     suite_add_tcase(s, over);
+
+    TCase *vn = tcase_create("vietnam");
+    tcase_set_timeout(vn, 120);
+    tcase_add_test(vn, test_vn_2023);
+    tcase_add_test(vn, test_vn_2024_2025_2026);
+    tcase_add_test(vn, test_vn_tet_and_hung_2020_2035);
+    tcase_add_test(vn, test_vn_matches_model);
+    tcase_add_test(vn, test_vn_counts_per_year);
+    tcase_add_test(vn, test_vn_between_across_tet);
+    tcase_add_test(vn, test_vn_override_2026_swap);
+    tcase_add_test(vn, test_vn_override_wins);
+    tcase_add_test(vn, test_vn_random_overrides);
+    tcase_add_test(vn, test_default_day_info);
+    tcase_add_test(vn, test_vn_construction_fast);
+    suite_add_tcase(s, vn);
     return s;
 }

@@ -775,8 +775,9 @@ static int post_chunked(const char *body, size_t len, size_t piece, tl_resp *r)
 {
     tl_buf req = { 0 };
     tl_buf_printf(&req, "POST /v1/dossiers HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
+                        "Authorization: Bearer %s\r\n"
                         "Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n",
-                  tl_env.port);
+                  tl_env.port, tl_env.key);
     for (size_t off = 0; off < len; off += piece) {
         size_t n = len - off < piece ? len - off : piece;
         tl_buf_printf(&req, "%zx\r\n", n);

@@ -5,7 +5,9 @@
  * bucket keys must parse back to exactly the bucket they name. ISO weeks are
  * the easy place to be off by one week or one year, so they are checked
  * against an independent definition (the week holding the year's first
- * Thursday) for every day from 1900 to 2400.
+ * Thursday) for every day from 1900 to 2400. The reporting calendar
+ * (calendar=report) is checked on every kind, across year boundaries, and by
+ * tiling 1900..2400 with names that parse back to their buckets.
  */
 #include <check.h>
 #include <stdint.h>
@@ -401,6 +403,260 @@ START_TEST(test_month_to_date)
 }
 END_TEST
 
+/* ---- the reporting calendar (calendar=report, Decree 09/2019) ---------- */
+
+static int parse_cal(period_calendar c, const char *s, period_t *p)
+{
+    return period_parse_cal(c, s, strlen(s), p);
+}
+
+static const period_case report_good[] = {
+    /* months: the 15th of the month before .. the 14th, named by the month they end in */
+    {"2024-03", 2024, 2, 15, 2024, 3, 14},
+    {"2024-01", 2023, 12, 15, 2024, 1, 14},
+    {"2024-12", 2024, 11, 15, 2024, 12, 14},
+    {"2024-02", 2024, 1, 15, 2024, 2, 14},
+    {"2024-04", 2024, 3, 15, 2024, 4, 14},
+    /* quarters */
+    {"2024-Q1", 2023, 12, 15, 2024, 3, 14},
+    {"2024-Q2", 2024, 3, 15, 2024, 6, 14},
+    {"2024-Q3", 2024, 6, 15, 2024, 9, 14},
+    {"2024-Q4", 2024, 9, 15, 2024, 12, 14},
+    {"2024-q4", 2024, 9, 15, 2024, 12, 14},
+    /* half-years and years */
+    {"2024-H1", 2023, 12, 15, 2024, 6, 14},
+    {"2024-H2", 2024, 6, 15, 2024, 12, 14},
+    {"2024", 2023, 12, 15, 2024, 12, 14},
+    {"1900", 1899, 12, 15, 1900, 12, 14},
+    {"1900-01", 1899, 12, 15, 1900, 1, 14},
+    {"9999", 9998, 12, 15, 9999, 12, 14},
+    /* weeks and days are the same in both calendars */
+    {"2024-W10", 2024, 3, 4, 2024, 3, 10},
+    {"2024-w10", 2024, 3, 4, 2024, 3, 10},
+    {"2025-W01", 2024, 12, 30, 2025, 1, 5},
+    {"2024-03-14", 2024, 3, 14, 2024, 3, 14},
+    {"2024-03-15", 2024, 3, 15, 2024, 3, 15},
+    {"2024-02-29", 2024, 2, 29, 2024, 2, 29},
+};
+
+START_TEST(test_report_parse_good)
+{
+    const period_case *c = &report_good[_i];
+    period_t p = {-1, -1};
+    ck_assert_msg(parse_cal(PCAL_REPORT, c->name, &p) == 0, "rejected \"%s\"", c->name);
+    ck_assert_msg(p.from == ymd(c->fy, c->fm, c->fd) && p.to == ymd(c->ty, c->tm, c->td),
+                  "%s: [%d, %d]", c->name, p.from, p.to);
+}
+END_TEST
+
+/* The civil calendar through the _cal functions is period_parse exactly; the
+ * report calendar refuses every name the civil one refuses. */
+START_TEST(test_report_parse_same_syntax)
+{
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        period_t a, b;
+        ck_assert_int_eq(parse_cal(PCAL_CIVIL, good[i].name, &a), 0);
+        ck_assert_int_eq(parse_str(good[i].name, &b), 0);
+        ck_assert(a.from == b.from && a.to == b.to);
+        ck_assert_msg(parse_cal(PCAL_REPORT, good[i].name, &a) == 0, "%s", good[i].name);
+        ck_assert_int_le(a.from, a.to);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        period_t p = {123, 456};
+        ck_assert_msg(parse_cal(PCAL_REPORT, bad[i], &p) == -1, "accepted \"%s\"", bad[i]);
+        ck_assert_msg(parse_cal(PCAL_CIVIL, bad[i], &p) == -1, "accepted \"%s\"", bad[i]);
+        ck_assert(p.from == 123 && p.to == 456);
+    }
+    period_t p;
+    ck_assert_int_eq(period_parse_cal(PCAL_REPORT, NULL, 0, &p), -1);
+    ck_assert_int_eq(period_parse_cal(PCAL_REPORT, "2024-Q1junk", 7, &p), 0);
+    ck_assert_int_eq(p.from, ymd(2023, 12, 15));
+    ck_assert_int_eq(period_parse_cal(PCAL_REPORT, "2024-03-14", 7, &p), 0); /* "2024-03" */
+    ck_assert_int_eq(p.from, ymd(2024, 2, 15));
+}
+END_TEST
+
+/* Report months, quarters, half-years and years of every year 1900..2400:
+ * the months tile the days, and three months make each quarter, two
+ * quarters each half-year, twelve months each year. */
+START_TEST(test_report_parse_all_years)
+{
+    char name[32];
+    period_t prev = {0, 0};
+    for (int y = 1900; y <= 2400; y++) {
+        period_t yp, h[2], q[4], mo[12];
+        snprintf(name, sizeof name, "%04d", y);
+        CHECK_MSG(parse_cal(PCAL_REPORT, name, &yp) == 0, "%s", name);
+        EQ(yp.from, ymd(y - 1, 12, 15));
+        EQ(yp.to, ymd(y, 12, 14));
+        if (y > 1900)
+            EQ(yp.from, prev.to + 1);
+        prev = yp;
+        for (int i = 0; i < 2; i++) {
+            snprintf(name, sizeof name, "%04d-H%d", y, i + 1);
+            CHECK_MSG(parse_cal(PCAL_REPORT, name, &h[i]) == 0, "%s", name);
+        }
+        for (int i = 0; i < 4; i++) {
+            snprintf(name, sizeof name, "%04d-Q%d", y, i + 1);
+            CHECK_MSG(parse_cal(PCAL_REPORT, name, &q[i]) == 0, "%s", name);
+        }
+        for (int i = 0; i < 12; i++) {
+            snprintf(name, sizeof name, "%04d-%02d", y, i + 1);
+            CHECK_MSG(parse_cal(PCAL_REPORT, name, &mo[i]) == 0, "%s", name);
+            int fy, fm, fd, ty, tm, td;
+            day_to_ymd(mo[i].from, &fy, &fm, &fd);
+            day_to_ymd(mo[i].to, &ty, &tm, &td);
+            CHECK_MSG(fd == 15 && td == 14 && ty == y && tm == i + 1, "%s", name);
+            EQ(mo[i].from, i == 0 ? yp.from : mo[i - 1].to + 1);
+        }
+        EQ(mo[11].to, yp.to);
+        for (int i = 0; i < 4; i++) {
+            EQ(q[i].from, mo[3 * i].from);
+            EQ(q[i].to, mo[3 * i + 2].to);
+        }
+        EQ(h[0].from, q[0].from);
+        EQ(h[0].to, q[1].to);
+        EQ(h[1].from, q[2].from);
+        EQ(h[1].to, q[3].to);
+    }
+}
+END_TEST
+
+typedef struct {
+    bucket_kind k;
+    int y, m, d;    /* a day inside */
+    int sy, sm, sd; /* expected start */
+    int ny, nm, nd; /* expected next start */
+    const char *name;
+} report_bucket_case;
+
+static const report_bucket_case report_buckets[] = {
+    {BK_MONTH, 2024, 3, 14, 2024, 2, 15, 2024, 3, 15, "2024-03"},
+    {BK_MONTH, 2024, 2, 15, 2024, 2, 15, 2024, 3, 15, "2024-03"},
+    {BK_MONTH, 2024, 2, 29, 2024, 2, 15, 2024, 3, 15, "2024-03"},
+    {BK_MONTH, 2024, 3, 15, 2024, 3, 15, 2024, 4, 15, "2024-04"},
+    {BK_MONTH, 2024, 1, 1, 2023, 12, 15, 2024, 1, 15, "2024-01"},
+    {BK_MONTH, 2023, 12, 15, 2023, 12, 15, 2024, 1, 15, "2024-01"},
+    {BK_MONTH, 2023, 12, 14, 2023, 11, 15, 2023, 12, 15, "2023-12"},
+    {BK_MONTH, 2023, 12, 31, 2023, 12, 15, 2024, 1, 15, "2024-01"},
+    {BK_QUARTER, 2023, 12, 15, 2023, 12, 15, 2024, 3, 15, "2024-Q1"},
+    {BK_QUARTER, 2024, 3, 14, 2023, 12, 15, 2024, 3, 15, "2024-Q1"},
+    {BK_QUARTER, 2024, 3, 15, 2024, 3, 15, 2024, 6, 15, "2024-Q2"},
+    {BK_QUARTER, 2024, 6, 30, 2024, 6, 15, 2024, 9, 15, "2024-Q3"},
+    {BK_QUARTER, 2024, 9, 14, 2024, 6, 15, 2024, 9, 15, "2024-Q3"},
+    {BK_QUARTER, 2024, 9, 15, 2024, 9, 15, 2024, 12, 15, "2024-Q4"},
+    {BK_QUARTER, 2024, 12, 14, 2024, 9, 15, 2024, 12, 15, "2024-Q4"},
+    {BK_QUARTER, 2024, 12, 31, 2024, 12, 15, 2025, 3, 15, "2025-Q1"},
+    {BK_YEAR, 2024, 12, 14, 2023, 12, 15, 2024, 12, 15, "2024"},
+    {BK_YEAR, 2024, 12, 15, 2024, 12, 15, 2025, 12, 15, "2025"},
+    {BK_YEAR, 2025, 1, 1, 2024, 12, 15, 2025, 12, 15, "2025"},
+    {BK_YEAR, 2024, 6, 1, 2023, 12, 15, 2024, 12, 15, "2024"},
+    {BK_YEAR, 1899, 12, 31, 1899, 12, 15, 1900, 12, 15, "1900"},
+    /* weeks and days as in the civil calendar */
+    {BK_WEEK, 2024, 12, 30, 2024, 12, 30, 2025, 1, 6, "2025-W01"},
+    {BK_WEEK, 2024, 3, 14, 2024, 3, 11, 2024, 3, 18, "2024-W11"},
+    {BK_DAY, 2024, 3, 14, 2024, 3, 14, 2024, 3, 15, "2024-03-14"},
+    {BK_DAY, 2024, 12, 15, 2024, 12, 15, 2024, 12, 16, "2024-12-15"},
+};
+
+START_TEST(test_report_bucket_examples)
+{
+    const report_bucket_case *c = &report_buckets[_i];
+    day_t d = ymd(c->y, c->m, c->d);
+    day_t s = bucket_start_cal(PCAL_REPORT, c->k, d);
+    ck_assert_int_eq(s, ymd(c->sy, c->sm, c->sd));
+    ck_assert_int_eq(bucket_next_cal(PCAL_REPORT, c->k, s), ymd(c->ny, c->nm, c->nd));
+    ck_assert_int_eq(bucket_next_cal(PCAL_REPORT, c->k, d), ymd(c->ny, c->nm, c->nd));
+    char buf[PERIOD_NAME_MAX];
+    size_t len = bucket_name_cal(PCAL_REPORT, c->k, s, buf, sizeof buf);
+    ck_assert_str_eq(buf, c->name);
+    ck_assert_uint_eq(len, strlen(c->name));
+    len = bucket_name_cal(PCAL_REPORT, c->k, d, buf, sizeof buf); /* unaligned */
+    ck_assert_str_eq(buf, c->name);
+}
+END_TEST
+
+/*
+ * Both calendars, every kind, every bucket from 1899-12 to 2401-01: the
+ * buckets tile the days (every day in exactly one: each day's start is the
+ * bucket it is walked in), and each name parses back through
+ * period_parse_cal to exactly [start, next - 1]. The civil _cal functions
+ * are the plain ones.
+ */
+START_TEST(test_report_tiling_round_trip)
+{
+    const period_calendar pc = _i < 5 ? PCAL_REPORT : PCAL_CIVIL;
+    const bucket_kind k = (bucket_kind)(BK_DAY + _i % 5);
+    day_t first = ymd(1899, 12, 1), last = ymd(2401, 1, 31);
+    day_t s = bucket_start_cal(pc, k, first);
+    CHECK_MSG(s <= first, "start after the day");
+    char buf[PERIOD_NAME_MAX], civil_buf[PERIOD_NAME_MAX];
+    long seen = 0;
+    day_t expect_day = s;
+    while (s <= last) {
+        day_t next = bucket_next_cal(pc, k, s);
+        CHECK_MSG(next > s, "kind %d: next(%d) = %d", k, s, next);
+        CHECK_MSG(next - s <= 366, "kind %d: bucket of %d days", k, next - s);
+        EQ(s, expect_day); /* contiguous: no gap, no overlap */
+        for (day_t d = s; d < next; d++) {
+            EQ(bucket_start_cal(pc, k, d), s);
+            EQ(bucket_next_cal(pc, k, d), next);
+        }
+        size_t len = bucket_name_cal(pc, k, s, buf, sizeof buf);
+        EQ(len, strlen(buf));
+        period_t p;
+        int name_year = atoi(buf);
+        if (name_year >= 1900) { /* the parser's years; 1899 only at the start */
+            CHECK_MSG(period_parse_cal(pc, buf, len, &p) == 0, "name %s does not parse", buf);
+            CHECK_MSG(p.from == s && p.to == next - 1, "%s: [%d,%d] != [%d,%d]", buf, p.from,
+                      p.to, s, next - 1);
+        } else {
+            CHECK_MSG(s < ymd(1900, 1, 1), "%s", buf);
+        }
+        if (pc == PCAL_CIVIL) {
+            EQ(s, bucket_start(k, s));
+            EQ(next, bucket_next(k, s));
+            bucket_name(k, s, civil_buf, sizeof civil_buf);
+            CHECK_MSG(strcmp(buf, civil_buf) == 0, "%s != %s", buf, civil_buf);
+        } else if (k == BK_MONTH || k == BK_QUARTER || k == BK_YEAR) {
+            int y, m, d;
+            day_to_ymd(s, &y, &m, &d);
+            EQ(d, 15);
+            day_to_ymd(next - 1, &y, &m, &d);
+            EQ(d, 14);
+            CHECK_MSG(k != BK_QUARTER || m % 3 == 0, "quarter ends in month %d", m);
+            CHECK_MSG(k != BK_YEAR || m == 12, "year ends in month %d", m);
+        } else {
+            EQ(s, bucket_start(k, s)); /* weeks and days are civil */
+            EQ(next, bucket_next(k, s));
+        }
+        expect_day = next;
+        s = next;
+        seen++;
+    }
+    CHECK_MSG(seen > 0, "no buckets");
+}
+END_TEST
+
+START_TEST(test_report_far_days)
+{
+    char buf[PERIOD_NAME_MAX];
+    const day_t far[] = {INT32_MIN + 400, -1000000000, 1000000000, INT32_MAX - 400};
+    for (size_t i = 0; i < sizeof far / sizeof far[0]; i++)
+        for (int k = BK_DAY; k <= BK_YEAR; k++) {
+            day_t s = bucket_start_cal(PCAL_REPORT, (bucket_kind)k, far[i]);
+            day_t n = bucket_next_cal(PCAL_REPORT, (bucket_kind)k, far[i]);
+            ck_assert(s <= far[i] && far[i] < n);
+            size_t len = bucket_name_cal(PCAL_REPORT, (bucket_kind)k, far[i], buf, sizeof buf);
+            ck_assert_uint_lt(len, PERIOD_NAME_MAX);
+            ck_assert_uint_eq(strlen(buf), len);
+        }
+    ck_assert_uint_eq(bucket_name_cal(PCAL_REPORT, BK_NONE, ymd(2024, 1, 1), buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "");
+    ck_assert_int_eq(bucket_start_cal(PCAL_REPORT, BK_NONE, ymd(2024, 3, 20)), ymd(2024, 3, 20));
+}
+END_TEST
+
 Suite *make_period_suite(void)
 {
     Suite *s = suite_create("period");
@@ -422,5 +678,17 @@ Suite *make_period_suite(void)
     tcase_add_test(bk, test_week_names_every_day);
     tcase_add_test(bk, test_bucket_name_small_buffer);
     suite_add_tcase(s, bk);
+
+    TCase *rep = tcase_create("report");
+    tcase_set_timeout(rep, 120);
+    tcase_add_loop_test(rep, test_report_parse_good, 0,
+                        (int)(sizeof report_good / sizeof report_good[0]));
+    tcase_add_test(rep, test_report_parse_same_syntax);
+    tcase_add_test(rep, test_report_parse_all_years);
+    tcase_add_loop_test(rep, test_report_bucket_examples, 0,
+                        (int)(sizeof report_buckets / sizeof report_buckets[0]));
+    tcase_add_loop_test(rep, test_report_tiling_round_trip, 0, 10);
+    tcase_add_test(rep, test_report_far_days);
+    suite_add_tcase(s, rep);
     return s;
 }

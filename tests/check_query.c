@@ -427,6 +427,71 @@ START_TEST(test_agency_filter_match)
 }
 END_TEST
 
+/* calendar=civil|report (spec §6): how period names and buckets are read. */
+START_TEST(test_calendar)
+{
+    metrics_query_t q;
+    EXPECT_OK(&q, "period", "2024-Q1");
+    ck_assert_int_eq(q.calendar, PCAL_CIVIL);
+    EXPECT_OK(&q, "period", "2024-Q1", "calendar", "civil");
+    ck_assert_int_eq(q.calendar, PCAL_CIVIL);
+    ck_assert_int_eq(q.period.from, D("2024-01-01"));
+    ck_assert_int_eq(q.period.to, D("2024-03-31"));
+
+    EXPECT_OK(&q, "period", "2024-Q1", "calendar", "report");
+    ck_assert_int_eq(q.calendar, PCAL_REPORT);
+    ck_assert_int_eq(q.period.from, D("2023-12-15"));
+    ck_assert_int_eq(q.period.to, D("2024-03-14"));
+    ck_assert(q.as_of == ts_day_end(D("2024-03-14")));
+    /* the order of the parameters does not matter */
+    EXPECT_OK(&q, "calendar", "report", "period", "2024-03");
+    ck_assert_int_eq(q.period.from, D("2024-02-15"));
+    ck_assert_int_eq(q.period.to, D("2024-03-14"));
+    EXPECT_OK(&q, "calendar", "report", "period", "2023");
+    ck_assert_int_eq(q.period.from, D("2022-12-15"));
+    ck_assert_int_eq(q.period.to, D("2023-12-14"));
+    EXPECT_OK(&q, "calendar", "report", "period", "2024-H1");
+    ck_assert_int_eq(q.period.from, D("2023-12-15"));
+    ck_assert_int_eq(q.period.to, D("2024-06-14"));
+    ck_assert(q.as_of == now_ts()); /* runs past now (2024-05-20) */
+    /* weeks, days and from/to are the same in both */
+    EXPECT_OK(&q, "calendar", "report", "period", "2024-W10");
+    ck_assert_int_eq(q.period.from, D("2024-03-04"));
+    ck_assert_int_eq(q.period.to, D("2024-03-10"));
+    EXPECT_OK(&q, "calendar", "report", "period", "2024-03-14");
+    ck_assert_int_eq(q.period.from, D("2024-03-14"));
+    ck_assert_int_eq(q.period.to, D("2024-03-14"));
+    EXPECT_OK(&q, "calendar", "report", "from", "2024-01-01", "to", "2024-01-31");
+    ck_assert_int_eq(q.period.from, D("2024-01-01"));
+    ck_assert_int_eq(q.period.to, D("2024-01-31"));
+    /* the default period stays the civil month to date */
+    EXPECT_OK(&q, "calendar", "report");
+    ck_assert_int_eq(q.calendar, PCAL_REPORT);
+    ck_assert_int_eq(q.period.from, D("2024-05-01"));
+    ck_assert_int_eq(q.period.to, D("2024-05-20"));
+    /* with a time bucket */
+    EXPECT_OK(&q, "calendar", "report", "period", "2024", "group_by", "month");
+    ck_assert_int_eq(q.group_bucket, BK_MONTH);
+    ck_assert_int_eq(q.calendar, PCAL_REPORT);
+    /* the last one wins */
+    EXPECT_OK(&q, "calendar", "report", "calendar", "civil", "period", "2024-03");
+    ck_assert_int_eq(q.period.from, D("2024-03-01"));
+
+    const char *bad[] = { "", "Report", "REPORT", "civil ", "fiscal", "report\n", "1",
+                          "civilreport" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = PARSE(&q, "calendar", bad[i], "period", "2024-Q1");
+        ck_assert_msg(rc == -1, "calendar '%s' accepted", bad[i]);
+        ck_assert_str_eq(g_bad, "calendar");
+        ck_assert_msg(strstr(g_msg, "calendar") != NULL, "message '%s'", g_msg);
+    }
+    EXPECT_BAD("calendar", "calendar", "civil", "calendar", "lunar");
+    /* a bad name is still a bad period in the report calendar */
+    EXPECT_BAD("period", "calendar", "report", "period", "2024-Q5");
+    EXPECT_BAD("period", "calendar", "report", "period", "2024-13");
+}
+END_TEST
+
 Suite *make_query_suite(void)
 {
     Suite *s = suite_create("query");
@@ -442,6 +507,7 @@ Suite *make_query_suite(void)
     tcase_add_test(tc, test_filters);
     tcase_add_test(tc, test_last_wins_and_errors);
     tcase_add_test(tc, test_agency_filter_match);
+    tcase_add_test(tc, test_calendar);
     suite_add_tcase(s, tc);
     return s;
 }

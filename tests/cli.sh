@@ -21,7 +21,7 @@ db=$(psql "$MOTCUA_TEST_DB" -tAc "SELECT 'motcua_cli_' || pg_backend_pid()")
 psql "$MOTCUA_TEST_DB" -qc "CREATE DATABASE $db" || exit 1
 export MOTCUA_DB="$MOTCUA_TEST_DB dbname=$db"
 
-for c in serve migrate import demo-data; do
+for c in serve migrate import demo-data key; do
     expect "$c --help" sh -c "$bin $c --help | grep -q usage"
 done
 expect "no command is a usage error" sh -c "! $bin >/dev/null 2>&1"
@@ -52,14 +52,30 @@ expect "unknown extension" sh -c "! $bin import $tmp/a.txt 2>/dev/null"
 n=$(psql "$MOTCUA_DB" -tAc "SELECT count(*) FROM dossier")
 expect "dossier count after imports" test "$n" = 12002
 
+key=$("$bin" key create --role admin --label cli-test | awk '{print $NF}')
+expect "key create prints the key last" sh -c "echo '$key' | grep -Eq '^mck_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$'"
+expect "key list shows it, without the secret" sh -c "$bin key list | grep -q cli-test && ! $bin key list | grep -q '$key'"
+expect "key create without a role fails" sh -c "! $bin key create 2>/dev/null"
+auth="Authorization: Bearer $key"
+
+printf 'procedure_code,name,service_level,duration,duration_unit,has_fee\n1.004227,Khai sinh,3,5,working_days,yes\nBAD,x,9,1,days,no\n' > "$tmp/cat.csv"
+"$bin" import --procedures "$tmp/cat.csv" >"$tmp/pout" 2>/dev/null
+rc=$?
+expect "import --procedures with a bad line exits 3" test "$rc" = 3
+expect "catalog result" grep -q '"upserted":1' "$tmp/pout"
+expect "bad catalog line reported" grep -q '"line":3' "$tmp/pout"
+expect "catalog stored" test "$(psql "$MOTCUA_DB" -tAc "SELECT duration_unit FROM procedure WHERE code='1.004227'")" = working_days
+expect "catalog header error exits 1" sh -c "printf 'name\nx\n' > $tmp/nc.csv; ! $bin import --procedures $tmp/nc.csv 2>/dev/null"
+
 port=$((20000 + RANDOM % 20000))
 MOTCUA_LISTEN=127.0.0.1:$port "$bin" serve 2>"$tmp/serve.log" &
 pid=$!
 for _ in $(seq 50); do curl -s "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 expect "healthz" sh -c "curl -s http://127.0.0.1:$port/healthz | grep -q ok"
-expect "metrics" sh -c "curl -s 'http://127.0.0.1:$port/v1/metrics?period=2024-03' | grep -q '\"received\":'"
+expect "metrics" sh -c "curl -s -H '$auth' 'http://127.0.0.1:$port/v1/metrics?period=2024-03' | grep -q '\"received\":'"
+expect "metrics without a key is 401" sh -c "curl -s -o /dev/null -w '%{http_code}' 'http://127.0.0.1:$port/v1/metrics' | grep -q 401"
 "$bin" demo-data --count 60000 --seed 4 > "$tmp/big.ndjson"
-curl -s -o "$tmp/big.out" -w '%{http_code}' -H 'Content-Type: application/x-ndjson' \
+curl -s -o "$tmp/big.out" -w '%{http_code}' -H 'Content-Type: application/x-ndjson' -H "$auth" \
     --data-binary @"$tmp/big.ndjson" "http://127.0.0.1:$port/v1/dossiers" > "$tmp/big.code" &
 cpid=$!
 sleep 0.3

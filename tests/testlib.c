@@ -3,6 +3,7 @@
  * the first surprise, with a message saying what was expected.
  */
 #include "testlib.h"
+#include "db_keys.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -128,8 +129,7 @@ void tl_server_start(void)
     char err[512];
     ck_assert_msg(tl_env.srv == NULL, "server already running");
     tl_env.pool = db_pool_new(tl_env.cfg.db, tl_env.cfg.db_pool);
-    office_hours oh = OFFICE_HOURS_DEFAULT;
-    tl_env.ref = refdata_new(&oh);
+    tl_env.ref = refdata_new(&tl_env.cfg.office_hours);
     ck_assert_msg(tl_env.pool && tl_env.ref, "out of memory");
     tl_env.app = (app_t){ &tl_env.cfg, tl_env.pool, tl_env.ref };
     tl_env.srv = http_start(&tl_env.app, err, sizeof err);
@@ -160,7 +160,23 @@ void tl_setup(void)
     snprintf(tl_env.cfg.listen, sizeof tl_env.cfg.listen, "127.0.0.1:0");
     tl_env.cfg.timeout_s = 60;
     tl_env.cfg.access_log = false; /* thousands of requests: keep make check readable */
+    tl_key_create(ROLE_ADMIN, NULL, tl_env.key);
     tl_server_start();
+}
+
+void tl_key_create(auth_role role, const char *scope, char *key)
+{
+    char err[256];
+    db_conn *c = db_connect(tl_env.conninfo, err, sizeof err);
+    ck_assert_msg(c != NULL, "connect: %s", err);
+    db_key k;
+    memset(&k, 0, sizeof k);
+    ck_assert_int_eq(auth_key_new(key, k.id, k.salt, k.hash), 0);
+    k.role = role;
+    if (scope)
+        snprintf(k.agency, sizeof k.agency, "%s", scope);
+    ck_assert_int_eq(db_key_insert(c, &k), DB_OK);
+    db_close(c);
 }
 
 void tl_teardown(void)
@@ -337,6 +353,8 @@ int tl_http(const char *method, const char *path, const char *headers, const cha
     tl_buf req = { 0 };
     tl_buf_printf(&req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n",
                   method, path, tl_env.port);
+    if (tl_env.key[0] && !(headers && strstr(headers, "Authorization:")))
+        tl_buf_printf(&req, "Authorization: Bearer %s\r\n", tl_env.key);
     if (body)
         tl_buf_printf(&req, "Content-Length: %zu\r\n", len);
     if (headers)

@@ -33,11 +33,18 @@ typedef struct {
     app_t app;
     http_server *srv;
     int port;
+    char key[AUTH_KEY_MAX];  /* an admin key of this database, sent by tl_http
+                                unless the headers carry an Authorization or
+                                this is emptied (tests of auth itself) */
 } tl_env_t;
 
 extern tl_env_t tl_env;
 
 /* ---- fixture ------------------------------------------------------------- */
+
+/* A new key of `role` (scope NULL = every agency) in the test database;
+ * its printable form in key (AUTH_KEY_MAX bytes). */
+void tl_key_create(auth_role role, const char *scope, char *key);
 
 /* Fresh migrated database + running server (config_defaults, cfg.db = the
  * database, listen 127.0.0.1:0). */

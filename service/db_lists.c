@@ -1,0 +1,235 @@
+/*
+ * db_lists.c - the SQL of the monitoring lists (see db_lists.h).
+ *
+ * Why it looks like this: a list must come from open dossiers only (spec §9:
+ * "overdue lists via indexes on open dossiers only"), so the open candidates
+ * are read in two parts joined by UNION ALL, each matching an index:
+ *   - finished_at IS NULL AND status IN (2, 4, 5, 6): the partial index
+ *     dossier_open_due_idx (due_at) of open dossiers, whose due_at range also
+ *     serves the overdue and due_soon narrowing;
+ *   - status 7-10 finished after as_of (open at a past as_of): a range on
+ *     dossier_finished_idx, empty when as_of is now.
+ * The late list is a range on finished_at. Optional narrowings are written
+ * "($n IS NULL OR ...)": PQexecParams plans with the actual values, so an
+ * unused one folds away. Rows come back binary (instants as int8 µs) in
+ * single-row mode, and the caller decides in C which rows the state selects.
+ */
+#include "db_lists.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- binary result fields (the same encoding db.c reads) ------------------------ */
+
+#define PG_EPOCH_OFFSET_US INT64_C(946684800000000) /* 2000-01-01 - 1970-01-01 */
+
+static int64_t be64(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | u[i];
+    return (int64_t)v;
+}
+
+static ts_t get_ts(const PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col))
+        return TS_NULL;
+    return be64(PQgetvalue(r, row, col)) + PG_EPOCH_OFFSET_US;
+}
+
+static int get_i16(const PGresult *r, int row, int col, int dflt)
+{
+    if (PQgetisnull(r, row, col))
+        return dflt;
+    const unsigned char *u = (const unsigned char *)PQgetvalue(r, row, col);
+    return (int16_t)((u[0] << 8) | u[1]);
+}
+
+static int32_t get_i32(const PGresult *r, int row, int col, int32_t dflt)
+{
+    if (PQgetisnull(r, row, col))
+        return dflt;
+    const unsigned char *u = (const unsigned char *)PQgetvalue(r, row, col);
+    return (int32_t)(((uint32_t)u[0] << 24) | ((uint32_t)u[1] << 16) | ((uint32_t)u[2] << 8) | u[3]);
+}
+
+static int64_t get_i64(const PGresult *r, int row, int col, int64_t dflt)
+{
+    return PQgetisnull(r, row, col) ? dflt : be64(PQgetvalue(r, row, col));
+}
+
+static bool get_bool(const PGresult *r, int row, int col)
+{
+    return !PQgetisnull(r, row, col) && PQgetvalue(r, row, col)[0] != 0;
+}
+
+static const char *get_str(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+/* ---- SQL ---------------------------------------------------------------------------- */
+
+#define LIST_COLS                                                                            \
+    "SELECT d.code, d.agency_code, d.procedure_code, d.field_code, d.service_level,"         \
+    " d.channel, d.status, d.received_at, d.due_at, d.finished_at, d.returned_at,"           \
+    " d.extended_due_at, d.apology, d.supplement_count, d.supplement_requested_at,"          \
+    " d.fee, d.paid_online, d.updated_at, a.name, p.name, p.duration, p.duration_unit"       \
+    " FROM dossier d LEFT JOIN agency a ON a.code = d.agency_code"                           \
+    " LEFT JOIN procedure p ON p.code = d.procedure_code"
+
+/* $1 as_of; $2 agency (exact); $3 agency prefix; $4 procedure; $5 field;
+ * $6 channel; $7 service_level. */
+#define LIST_FILTERS                                                                         \
+    "  AND d.received_at <= $1::timestamptz"                                                 \
+    "  AND ($2::text IS NULL OR d.agency_code = $2)"                                         \
+    "  AND ($3::text IS NULL OR starts_with(d.agency_code, $3))"                             \
+    "  AND ($4::text IS NULL OR d.procedure_code = $4)"                                      \
+    "  AND ($5::text IS NULL OR COALESCE(d.field_code, p.field_code) = $5)"                  \
+    "  AND ($6::smallint IS NULL OR d.channel = $6)"                                         \
+    "  AND ($7::smallint IS NULL OR COALESCE(d.service_level, p.service_level) = $7)"
+
+/* $8 waiting only; $9 overdue: due before; $10, $11 due_soon: due range. */
+#define LIST_OPEN_NARROW                                                                     \
+    "  AND ($8::boolean IS NOT TRUE OR d.status IN (5, 6))"                                  \
+    "  AND ($9::timestamptz IS NULL OR d.due_at IS NULL OR d.supplement_count > 1"           \
+    "       OR d.due_at < $9::timestamptz)"                                                  \
+    "  AND ($10::timestamptz IS NULL OR (d.supplement_count <= 1 AND (d.due_at IS NULL"      \
+    "       OR d.due_at BETWEEN $10::timestamptz AND $11::timestamptz)))"
+
+static const char OPEN_SQL[] =
+    LIST_COLS
+    " WHERE d.finished_at IS NULL AND d.status IN (2, 4, 5, 6)"
+    LIST_FILTERS LIST_OPEN_NARROW
+    " UNION ALL "
+    LIST_COLS
+    " WHERE d.status IN (7, 8, 9, 10) AND d.finished_at > $1::timestamptz"
+    LIST_FILTERS LIST_OPEN_NARROW;
+
+/* $8 period start; $9 late only. Local dates are UTC+07:00 (spec §3). */
+static const char LATE_SQL[] =
+    LIST_COLS
+    " WHERE d.status IN (7, 8, 9, 10)"
+    "  AND d.finished_at >= $8::timestamptz AND d.finished_at <= $1::timestamptz"
+    LIST_FILTERS
+    "  AND ($9::boolean IS NOT TRUE OR d.due_at IS NULL OR d.supplement_count > 1"
+    "       OR timezone(interval '07:00', d.finished_at)::date"
+    "          > timezone(interval '07:00', d.due_at)::date)";
+
+#define NCOLS 22
+
+static int emit(const PGresult *r, int (*row)(void *, const db_list_row *), void *ctx)
+{
+    db_list_row x;
+    dossier_t *d = &x.d;
+    memset(&x, 0, sizeof x);
+    d->code = get_str(r, 0, 0);
+    d->agency_code = get_str(r, 0, 1);
+    d->procedure_code = get_str(r, 0, 2);
+    d->field_code = get_str(r, 0, 3);
+    d->service_level = get_i16(r, 0, 4, 0);
+    d->channel = get_i16(r, 0, 5, 0);
+    d->status = get_i16(r, 0, 6, 0);
+    d->received_at = get_ts(r, 0, 7);
+    d->due_at = get_ts(r, 0, 8);
+    d->finished_at = get_ts(r, 0, 9);
+    d->returned_at = get_ts(r, 0, 10);
+    d->extended_due_at = get_ts(r, 0, 11);
+    d->apology = get_bool(r, 0, 12);
+    d->supplement_count = get_i32(r, 0, 13, 0);
+    d->supplement_requested_at = get_ts(r, 0, 14);
+    d->fee = get_i64(r, 0, 15, FEE_NULL);
+    d->paid_online = get_bool(r, 0, 16);
+    d->updated_at = get_ts(r, 0, 17);
+    x.agency_name = get_str(r, 0, 18);
+    x.procedure_name = get_str(r, 0, 19);
+    x.cat_duration = get_i32(r, 0, 20, -1);
+    x.cat_unit = get_str(r, 0, 21);
+    d->agency_name = x.agency_name;
+    d->procedure_name = x.procedure_name;
+    return row(ctx, &x);
+}
+
+static void fmt_ts(ts_t t, char *buf, size_t cap)
+{
+    if (t == TS_NULL)
+        buf[0] = '\0';
+    else
+        ts_format_pg(t, buf, cap);
+}
+
+int db_list_rows(db_conn *c, const db_list_query *q,
+                 int (*row)(void *ctx, const db_list_row *r), void *ctx)
+{
+    PGconn *pg = db_pgconn(c);
+    const metrics_query_t *f = q->filters;
+    if (f->match_none)
+        return DB_OK; /* a scoped key asked outside its scope: no rows */
+    char as_of[TS_FMT_MAX], t9[TS_FMT_MAX], t10[TS_FMT_MAX], t11[TS_FMT_MAX], t8[TS_FMT_MAX];
+    char ch[8], lvl[8], prefix[sizeof f->agency];
+    fmt_ts(q->as_of, as_of, sizeof as_of);
+    snprintf(ch, sizeof ch, "%d", f->channel);
+    snprintf(lvl, sizeof lvl, "%d", f->service_level);
+    size_t alen = strlen(f->agency);
+    bool is_prefix = alen > 0 && f->agency[alen - 1] == '*';
+    if (is_prefix) {
+        memcpy(prefix, f->agency, alen - 1);
+        prefix[alen - 1] = '\0';
+    }
+    const char *params[11] = {
+        as_of, alen && !is_prefix ? f->agency : NULL, is_prefix ? prefix : NULL,
+        f->procedure[0] ? f->procedure : NULL, f->field[0] ? f->field : NULL,
+        f->channel ? ch : NULL, f->service_level ? lvl : NULL,
+    };
+    const char *sql;
+    int nparams;
+    if (q->mode == DBL_FINISHED) {
+        fmt_ts(q->finished_from, t8, sizeof t8);
+        params[7] = t8;
+        params[8] = q->late_only ? "true" : "false";
+        sql = LATE_SQL;
+        nparams = 9;
+    } else {
+        fmt_ts(q->due_before, t9, sizeof t9);
+        fmt_ts(q->due_from, t10, sizeof t10);
+        fmt_ts(q->due_to, t11, sizeof t11);
+        params[7] = q->waiting_only ? "true" : "false";
+        params[8] = q->due_before != TS_NULL ? t9 : NULL;
+        bool range = q->due_from != TS_NULL && q->due_to != TS_NULL;
+        params[9] = range ? t10 : NULL;
+        params[10] = range ? t11 : NULL;
+        sql = OPEN_SQL;
+        nparams = 11;
+    }
+    if (!PQsendQueryParams(pg, sql, nparams, NULL, params, NULL, NULL, 1))
+        return db_fail(c, "list query", NULL);
+    if (!PQsetSingleRowMode(pg)) {
+        /* Cannot happen right after a send; drain to keep the connection usable. */
+        PGresult *res;
+        while ((res = PQgetResult(pg)))
+            PQclear(res);
+        db_set_error(c, "list query: single-row mode refused");
+        return DB_ERROR;
+    }
+    int rc = DB_OK, stopped = 0;
+    PGresult *res;
+    while ((res = PQgetResult(pg))) {
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_SINGLE_TUPLE) {
+            if (!stopped && (PQnfields(res) != NCOLS || emit(res, row, ctx) != 0))
+                stopped = 1; /* drain the rest; the connection must end idle */
+            PQclear(res);
+        } else if (st == PGRES_TUPLES_OK) {
+            PQclear(res);
+        } else {
+            rc = db_fail(c, "list query", res);
+        }
+    }
+    if (rc == DB_OK && stopped) {
+        db_set_error(c, "list query: stopped by the caller");
+        rc = DB_ERROR;
+    }
+    return rc;
+}

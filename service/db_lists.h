@@ -1,0 +1,54 @@
+/*
+ * db_lists.h - the SQL of the monitoring lists (GET /v1/dossiers?state=).
+ *
+ * Why a file of its own: the lists read differently from the metrics (open
+ * dossiers through the partial index on open dossiers, whole rows with their
+ * labels and catalog duration), and keeping that SQL apart from db.c lets it
+ * grow without touching the ingest path. Like db.c: every value is a
+ * parameter, results are binary, rows stream in single-row mode so memory
+ * does not grow with the table. The rows are candidates: a superset of the
+ * list, narrowed with index-friendly predicates; the caller classifies each
+ * one (classify.h) and keeps what the state selects.
+ */
+#ifndef MOTCUA_DB_LISTS_H
+#define MOTCUA_DB_LISTS_H
+
+#include <stdbool.h>
+#include "db.h"
+#include "dossier.h"
+#include "query.h"
+
+typedef enum {
+    DBL_OPEN = 0,     /* counted, received <= as_of, not finished at as_of */
+    DBL_FINISHED      /* finished in [finished_from, as_of] */
+} db_list_mode;
+
+typedef struct {
+    db_list_mode mode;
+    ts_t as_of;
+    const metrics_query_t *filters;  /* agency (exact or prefix*), procedure, field,
+                                        channel, service_level (own, else the catalog's) */
+    /* Narrowing for DBL_OPEN (each keeps a superset of what the state selects): */
+    bool waiting_only;     /* status 5 or 6 */
+    ts_t due_before;       /* TS_NULL, or: due_at IS NULL OR supplement_count > 1 OR due_at < this */
+    ts_t due_from, due_to; /* TS_NULL, or: supplement_count <= 1 AND (due_at IS NULL OR
+                              due_at in [due_from, due_to]) */
+    /* DBL_FINISHED: */
+    ts_t finished_from;
+    bool late_only;        /* due_at IS NULL OR supplement_count > 1 OR d(finished) > d(due_at) */
+} db_list_query;
+
+typedef struct {
+    dossier_t d;                    /* stored fields; strings valid during the callback only */
+    const char *agency_name;        /* labels, NULL when unknown */
+    const char *procedure_name;
+    int cat_duration;               /* the procedure catalog's duration, -1 when none */
+    const char *cat_unit;           /* its duration_unit, NULL when none */
+} db_list_row;
+
+/* Streams the candidate rows; row() returning nonzero stops (the rest is
+ * drained) and makes the call return DB_ERROR. */
+int db_list_rows(db_conn *c, const db_list_query *q,
+                 int (*row)(void *ctx, const db_list_row *r), void *ctx);
+
+#endif
