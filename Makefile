@@ -24,7 +24,7 @@ SAN_OBJ  = $(patsubst service/%.c,build/san/%.o,$(LIB_SRC)) build/san/migrations
 REL_TOBJ = $(patsubst tests/%.c,build/rel/t_%.o,$(TEST_SRC))
 SAN_TOBJ = $(patsubst tests/%.c,build/san/t_%.o,$(TEST_SRC))
 
-.PHONY: all run check deps fuzz bench test-rel test-san test-cli clean db-start db-stop
+.PHONY: all run check deps fuzz bench faults test-rel test-san test-cli clean db-start db-stop
 all: bin/motcua
 
 build/rel/%.o: service/%.c $(wildcard service/*.h) | build/rel
@@ -113,6 +113,12 @@ fuzz: deps
 	    tail -n 40 build/fuzz/fuzz-$$t.log; echo "fuzz: $$t FAILED (input saved in build/fuzz/)"; exit 1; \
 	  fi; grep -E '^Done' build/fuzz/fuzz-$$t.log; \
 	done
+
+# make faults: the database restarting under load, kill -9 mid-ingest,
+# overlapping batches (tests/faults.sh), on a throwaway cluster.
+faults: deps
+	$(MAKE) --no-print-directory bin/motcua
+	tests/with-pg.sh tests/faults.sh
 
 # make bench: the benchmarks of bench/ at size N (default small enough for a minute).
 N ?= 100000

@@ -13,6 +13,8 @@ void api_dossier_get(app_t *app, const http_req *req, http_resp *resp, const cha
 void api_metrics(app_t *app, const http_req *req, http_resp *resp);
 void api_targets_get(app_t *app, const http_req *req, http_resp *resp);
 void api_targets_put(app_t *app, const http_req *req, http_resp *resp);
+/* GET /v1/audit: the ingest audit trail (admins; api_dossiers.c). */
+void api_audit(app_t *app, const http_req *req, http_resp *resp);
 /* Monitoring lists: GET /v1/dossiers?state=... (api_lists.c). */
 void api_list(app_t *app, const http_req *req, http_resp *resp);
 /* GET /v1/rankings (api_rankings.c), GET /v1/metrics/series (api_series.c). */

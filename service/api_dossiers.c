@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "body.h"
 #include "classify.h"
+#include "db_audit.h"
 #include "ingest.h"
 #include "view.h"
 
@@ -22,10 +24,33 @@ void api_db_failure(http_resp *resp, int rc, const char *what)
         resp_error(resp, 500, "%s failed", what);
 }
 
+static double elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Records the batch in the audit trail. A failure there is logged, not
+ * answered: the records themselves are already committed. */
+static void audit(db_conn *c, const http_req *req, body_format fmt, const http_resp *resp,
+                  const ingest_t *in, bool counted, const char *message,
+                  const struct timespec *t0)
+{
+    static const char *const FORMATS[] = { "json", "ndjson", "csv" };
+    audit_entry e = { req->key_id, "http", FORMATS[fmt], resp->status,
+                      counted ? ingest_get_counts(in) : NULL, message,
+                      counted ? ingest_errors(in) : NULL, elapsed_ms(t0) };
+    if (db_audit_insert(c, &e) != DB_OK)
+        fprintf(stderr, "{\"level\":\"warning\",\"msg\":\"ingest audit not recorded\"}\n");
+}
+
 void api_ingest(app_t *app, const http_req *req, http_resp *resp)
 {
     body_format fmt;
     char msg[256];
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (body_format_from_content_type(req->content_type, &fmt) != 0) {
         resp_error(resp, 415, "Content-Type must be application/json, application/x-ndjson "
                               "or text/csv (UTF-8)");
@@ -37,27 +62,60 @@ void api_ingest(app_t *app, const http_req *req, http_resp *resp)
         return;
     }
     ingest_t *in = ingest_new(c, fmt, INGEST_CHUNK);
-    if (in)
-        ingest_set_scope(in, req->scope);
     if (!in) {
         db_release(app->pool, c);
         resp_error(resp, 500, "out of memory");
         return;
     }
+    ingest_set_scope(in, req->scope);
     record_sink sink = ingest_sink(in);
     int rc = body_parse(fmt, req->body, req->body_len, &sink, msg, sizeof msg);
+    bool db_failed = false;
     if (rc == BODY_INVALID) {
         resp_error_code(resp, 400, "invalid_body", msg);
     } else if (rc == BODY_NOMEM) {
         resp_error(resp, 500, "out of memory");
     } else if (rc == BODY_ABORTED || ingest_finish(in) != DB_OK) {
-        fprintf(stderr, "{\"level\":\"error\",\"ingest\":\"%s\"}\n", "database write failed");
+        fprintf(stderr, "{\"level\":\"error\",\"msg\":\"ingest: database write failed\"}\n");
         api_db_failure(resp, ingest_status(in), "storing the dossiers");
+        db_failed = true;
     } else {
         resp_json(resp, 200, ingest_result_json(in));
     }
+    if (!db_failed) /* with the database gone, there is nowhere to write the audit */
+        audit(c, req, fmt, resp, in, rc != BODY_INVALID, rc == BODY_INVALID ? msg : NULL, &t0);
     ingest_free(in);
     db_release(app->pool, c);
+}
+
+/* GET /v1/audit?limit=100&before=ID: the ingest audit trail, newest first (admins). */
+void api_audit(app_t *app, const http_req *req, http_resp *resp)
+{
+    const char *l = req_param(req, "limit"), *b = req_param(req, "before");
+    long limit = 100;
+    long long before = 0;
+    char *end;
+    if (l && (!*l || (limit = strtol(l, &end, 10), *end) || limit < 1 || limit > 1000)) {
+        resp_error(resp, 400, "limit: a whole number from 1 to 1000");
+        return;
+    }
+    if (b && (!*b || (before = strtoll(b, &end, 10), *end) || before < 1)) {
+        resp_error(resp, 400, "before: an audit entry id");
+        return;
+    }
+    db_conn *c = db_acquire(app->pool, app->cfg->db_wait_ms);
+    if (!c) {
+        resp_unavailable(resp, "no database connection is available; retry later");
+        return;
+    }
+    json_t *items = NULL;
+    int rc = db_audit_list(c, before, (int)limit, &items);
+    db_release(app->pool, c);
+    if (rc != DB_OK) {
+        api_db_failure(resp, rc, "reading the audit trail");
+        return;
+    }
+    resp_json(resp, 200, json_pack("{so}", "items", items));
 }
 
 /* ---- one dossier ------------------------------------------------------------------ */

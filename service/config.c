@@ -24,6 +24,7 @@ static const struct {
     { "--listen", "MOTCUA_LISTEN", T_STR_LISTEN, offsetof(config_t, listen), 0, 0 },
     { "--body-limit", "MOTCUA_BODY_LIMIT", T_SIZE, offsetof(config_t, body_limit), 1024, 1LL << 34 },
     { "--max-connections", "MOTCUA_MAX_CONNECTIONS", T_INT, offsetof(config_t, max_connections), 1, 100000 },
+    { "--max-per-ip", "MOTCUA_MAX_PER_IP", T_INT, offsetof(config_t, max_per_ip), 0, 100000 },
     { "--timeout", "MOTCUA_TIMEOUT", T_INT, offsetof(config_t, timeout_s), 1, 3600 },
     { "--db-pool", "MOTCUA_DB_POOL", T_INT, offsetof(config_t, db_pool), 1, 1000 },
     { "--db-wait-ms", "MOTCUA_DB_WAIT_MS", T_INT, offsetof(config_t, db_wait_ms), 0, 600000 },
@@ -39,6 +40,7 @@ const char CONFIG_HELP[] =
     "  --listen ADDR:PORT      listen address (127.0.0.1:8080)     MOTCUA_LISTEN\n"
     "  --body-limit BYTES      largest request body (67108864)     MOTCUA_BODY_LIMIT\n"
     "  --max-connections N     concurrent connections (1000)       MOTCUA_MAX_CONNECTIONS\n"
+    "  --max-per-ip N          connections per client address (0: off) MOTCUA_MAX_PER_IP\n"
     "  --timeout SECONDS       idle/slow connection timeout (30)   MOTCUA_TIMEOUT\n"
     "  --db-pool N             database connections (8)            MOTCUA_DB_POOL\n"
     "  --db-wait-ms MS         wait for a free one, then 503 (5000) MOTCUA_DB_WAIT_MS\n"

@@ -16,6 +16,7 @@ typedef struct {
     char listen[128];         /* address:port (MOTCUA_LISTEN) */
     size_t body_limit;        /* bytes (MOTCUA_BODY_LIMIT) */
     int max_connections;      /* MOTCUA_MAX_CONNECTIONS */
+    int max_per_ip;           /* connections from one address, 0 = no limit (MOTCUA_MAX_PER_IP) */
     int timeout_s;            /* idle/slow connection timeout (MOTCUA_TIMEOUT) */
     int db_pool;              /* database connections (MOTCUA_DB_POOL) */
     int db_wait_ms;           /* wait for a free connection before 503 (MOTCUA_DB_WAIT_MS) */

@@ -38,6 +38,7 @@ typedef struct {
     int status;
     char method[16];
     char path[256];
+    char key_id[AUTH_ID_LEN + 1];
 } req_state;
 
 /* ---- responses --------------------------------------------------------------- */
@@ -150,16 +151,18 @@ static const struct {
     const char *path;
     handler_fn get, post, put;
     access_kind read;
+    auth_role read_role;   /* the role a GET needs */
 } ROUTES[] = {
-    { "/healthz", health, NULL, NULL, ACCESS_OPEN },
-    { "/readyz", ready, NULL, NULL, ACCESS_OPEN },
-    { "/v1/dossiers", api_list, api_ingest, NULL, ACCESS_KEY },
-    { "/v1/metrics", api_metrics, NULL, NULL, ACCESS_PUBLIC_READ },
-    { "/v1/metrics/series", api_series, NULL, NULL, ACCESS_PUBLIC_READ },
-    { "/v1/rankings", api_rankings, NULL, NULL, ACCESS_PUBLIC_READ },
-    { "/v1/targets", api_targets_get, NULL, api_targets_put, ACCESS_KEY },
-    { "/v1/procedures", api_procedures_get, NULL, api_procedures_put, ACCESS_KEY },
-    { "/v1/calendar", api_calendar_get, NULL, api_calendar_put, ACCESS_KEY },
+    { "/healthz", health, NULL, NULL, ACCESS_OPEN, ROLE_READ },
+    { "/readyz", ready, NULL, NULL, ACCESS_OPEN, ROLE_READ },
+    { "/v1/dossiers", api_list, api_ingest, NULL, ACCESS_KEY, ROLE_READ },
+    { "/v1/metrics", api_metrics, NULL, NULL, ACCESS_PUBLIC_READ, ROLE_READ },
+    { "/v1/metrics/series", api_series, NULL, NULL, ACCESS_PUBLIC_READ, ROLE_READ },
+    { "/v1/rankings", api_rankings, NULL, NULL, ACCESS_PUBLIC_READ, ROLE_READ },
+    { "/v1/targets", api_targets_get, NULL, api_targets_put, ACCESS_KEY, ROLE_READ },
+    { "/v1/procedures", api_procedures_get, NULL, api_procedures_put, ACCESS_KEY, ROLE_READ },
+    { "/v1/calendar", api_calendar_get, NULL, api_calendar_put, ACCESS_KEY, ROLE_READ },
+    { "/v1/audit", api_audit, NULL, NULL, ACCESS_KEY, ROLE_ADMIN },
 };
 
 static void method_not_allowed(http_resp *resp, const char *allow)
@@ -199,7 +202,10 @@ static void call(app_t *app, const http_req *req, http_resp *resp, handler_fn h,
     http_req q = *req;
     auth_store store;
     memset(&store, 0, sizeof store);
-    if (api_authenticate(app, &q, access, need, &store, resp) != 0)
+    int rc = api_authenticate(app, &q, access, need, &store, resp);
+    if (store.id[0])
+        snprintf(resp->key_id, sizeof resp->key_id, "%s", store.id);
+    if (rc != 0)
         return;
     apply_scope(&q, &store);
     h(app, &q, resp);
@@ -226,7 +232,7 @@ void http_dispatch(app_t *app, const http_req *req, http_resp *resp)
         if (strcmp(req->path, ROUTES[i].path) != 0)
             continue;
         if (is_get && ROUTES[i].get)
-            call(app, req, resp, ROUTES[i].get, ROUTES[i].read, ROLE_READ);
+            call(app, req, resp, ROUTES[i].get, ROUTES[i].read, ROUTES[i].read_role);
         else if (!strcmp(req->method, "POST") && ROUTES[i].post)
             call(app, req, resp, ROUTES[i].post, ACCESS_KEY, ROLE_INGEST);
         else if (!strcmp(req->method, "PUT") && ROUTES[i].put)
@@ -271,6 +277,7 @@ static enum MHD_Result queue(struct MHD_Connection *conn, req_state *st, http_re
         MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, ra);
     }
     st->status = r->status;
+    memcpy(st->key_id, r->key_id, sizeof st->key_id);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, mr);
     MHD_destroy_response(mr);
     return ret;
@@ -444,9 +451,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     clock_gettime(CLOCK_MONOTONIC, &end);
     double ms = (double)(end.tv_sec - st->start.tv_sec) * 1e3 +
                 (double)(end.tv_nsec - st->start.tv_nsec) / 1e6;
-    json_t *line = json_pack("{sssssisfsb}", "method", st->method, "path", st->path,
+    json_t *line = json_pack("{sssssisfsbs?}", "method", st->method, "path", st->path,
                              "status", st->status, "ms", ms,
-                             "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+                             "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK,
+                             "key", st->key_id[0] ? st->key_id : NULL);
     char *s = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
     if (s) {
         fprintf(stderr, "%s\n", s);
@@ -520,6 +528,7 @@ http_server *http_start(app_t *app, char *err, size_t cap)
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)app->cfg->max_per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg->timeout_s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),

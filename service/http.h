@@ -51,6 +51,7 @@ typedef struct {
     const char *allow;         /* Allow header for 405, or NULL */
     int retry_after;           /* seconds for 503, 0 = none */
     int www_authenticate;      /* 401: add WWW-Authenticate: Bearer */
+    char key_id[AUTH_ID_LEN + 1]; /* the authenticated key, for the access log ("" = none) */
     const char *extra_header;  /* one more response header (static name), or NULL */
     char *extra_value;         /* its value, malloc'd, owned by the response */
 } http_resp;

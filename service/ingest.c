@@ -348,6 +348,8 @@ int ingest_finish(ingest_t *in)
     return in->status;
 }
 
+json_t *ingest_errors(const ingest_t *in) { return in->errors; }
+
 json_t *ingest_result_json(const ingest_t *in)
 {
     const ingest_counts *c = &in->counts;

@@ -53,6 +53,9 @@ const ingest_counts *ingest_get_counts(const ingest_t *in);
 /* Called after every committed chunk (progress of `motcua import`). */
 void ingest_on_progress(ingest_t *in, void (*cb)(void *ctx, const ingest_counts *c), void *ctx);
 
+/* The errors listed so far (at most INGEST_MAX_ERRORS; borrowed). */
+json_t *ingest_errors(const ingest_t *in);
+
 /* The response body of spec §3.3 (caller owns). NULL when out of memory. */
 json_t *ingest_result_json(const ingest_t *in);
 

@@ -23,6 +23,7 @@
 #include "demo.h"
 #include "http.h"
 #include "ingest.h"
+#include "db_audit.h"
 #include "db_keys.h"
 #include "record.h"
 
@@ -330,6 +331,15 @@ static int import_file(db_conn *c, const char *path, const char *format_flag, lo
         free(s);
         json_decref(res);
         *rejected += ingest_get_counts(in)->rejected;
+    }
+    if (prc != BODY_NOMEM && prc != BODY_ABORTED && ingest_status(in) == DB_OK) {
+        static const char *const FORMATS[] = { "json", "ndjson", "csv" };
+        audit_entry e = { NULL, "import", FORMATS[fmt], rc ? 400 : 200,
+                          prc == BODY_INVALID ? NULL : ingest_get_counts(in),
+                          prc == BODY_INVALID ? msg : NULL,
+                          prc == BODY_INVALID ? NULL : ingest_errors(in), 0 };
+        if (db_audit_insert(c, &e) != DB_OK)
+            fprintf(stderr, "motcua: %s: the audit entry was not recorded: %s\n", path, db_error(c));
     }
     ingest_free(in);
     free(buf);

@@ -182,6 +182,44 @@ START_TEST(test_scope)
 }
 END_TEST
 
+START_TEST(test_audit)
+{
+    json_decref(tl_ingest("application/json", TWO_AGENCIES, strlen(TWO_AGENCIES)));
+    char rd[AUTH_KEY_MAX], in[AUTH_KEY_MAX];
+    tl_key_create(ROLE_READ, NULL, rd);
+    tl_key_create(ROLE_INGEST, NULL, in);
+    ck_assert_int_eq(status_with(in, "POST", "/v1/dossiers", "application/x-ndjson",
+                                 "{\"code\":\"X\"}\n", NULL), 200);
+    ck_assert_int_eq(status_with(in, "POST", "/v1/dossiers", "application/json", "[{", NULL), 400);
+    json_t *j;
+    ck_assert_int_eq(status_with(rd, "GET", "/v1/audit", NULL, NULL, &j), 403);
+    json_decref(j);
+    j = tl_get("/v1/audit?limit=10", 200);
+    json_t *items = json_object_get(j, "items");
+    ck_assert_int_eq(json_array_size(items), 3);
+    /* newest first: the refused body, the rejected record, the first batch */
+    ck_assert_int_eq(tl_jint(j, "items[0].status"), 400);
+    ck_assert_ptr_nonnull(tl_jstr(j, "items[0].message"));
+    ck_assert_int_eq(tl_jint(j, "items[1].rejected"), 1);
+    ck_assert_str_eq(tl_jstr(j, "items[1].format"), "ndjson");
+    ck_assert_int_eq(tl_jint(j, "items[1].errors[0].index"), 0);
+    char id[AUTH_ID_LEN + 1];
+    const char *secret;
+    ck_assert_int_eq(auth_key_parse(in, id, &secret), 0);
+    ck_assert_str_eq(tl_jstr(j, "items[1].key_id"), id);
+    ck_assert_int_eq(tl_jint(j, "items[2].inserted"), 3);
+    json_int_t newest = tl_jint(j, "items[0].id");
+    json_decref(j);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/audit?before=%lld&limit=1", (long long)newest);
+    j = tl_get(path, 200);
+    ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
+    ck_assert_int_eq(tl_jint(j, "items[0].rejected"), 1);
+    json_decref(j);
+    json_decref(tl_get("/v1/audit?limit=0", 400));
+}
+END_TEST
+
 Suite *make_auth_db_suite(void)
 {
     Suite *s = suite_create("auth_db");
@@ -193,6 +231,7 @@ Suite *make_auth_db_suite(void)
     tcase_add_test(tc, test_revoked);
     tcase_add_test(tc, test_public_read);
     tcase_add_test(tc, test_scope);
+    tcase_add_test(tc, test_audit);
     suite_add_tcase(s, tc);
     return s;
 }
