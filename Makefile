@@ -19,8 +19,8 @@ TEST_SRC = $(wildcard tests/*.c)
 SUITES   = $(patsubst tests/check_%.c,%,$(filter-out tests/check_main.c,$(wildcard tests/check_*.c)))
 
 # Two build variants share the sources: release (build/rel) and sanitized (build/san).
-REL_OBJ  = $(patsubst service/%.c,build/rel/%.o,$(LIB_SRC)) build/rel/migrations.o
-SAN_OBJ  = $(patsubst service/%.c,build/san/%.o,$(LIB_SRC)) build/san/migrations.o
+REL_OBJ  = $(patsubst service/%.c,build/rel/%.o,$(LIB_SRC)) build/rel/migrations.o build/rel/openapi.o
+SAN_OBJ  = $(patsubst service/%.c,build/san/%.o,$(LIB_SRC)) build/san/migrations.o build/san/openapi.o
 REL_TOBJ = $(patsubst tests/%.c,build/rel/t_%.o,$(TEST_SRC))
 SAN_TOBJ = $(patsubst tests/%.c,build/san/t_%.o,$(TEST_SRC))
 
@@ -46,6 +46,16 @@ build/migrations.c: $(sort $(wildcard sql/*.sql)) | build/rel
 build/rel/migrations.o: build/migrations.c service/migrations.h
 	$(CC) $(WARN) $(DEFS) $(OPT) -Iservice -c $< -o $@
 build/san/migrations.o: build/migrations.c service/migrations.h | build/san
+	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) -Iservice -c $< -o $@
+
+# The OpenAPI document is embedded too, and served at /openapi.json.
+build/openapi.c: api/openapi.json | build/rel
+	@{ echo '#include "openapi.h"'; echo 'const char OPENAPI_JSON[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; \
+	  echo 'const size_t OPENAPI_JSON_LEN = sizeof OPENAPI_JSON - 1;'; } > $@.tmp && mv $@.tmp $@
+build/rel/openapi.o: build/openapi.c service/openapi.h
+	$(CC) $(WARN) $(DEFS) $(OPT) -Iservice -c $< -o $@
+build/san/openapi.o: build/openapi.c service/openapi.h | build/san
 	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) -Iservice -c $< -o $@
 
 build/rel build/san bin:

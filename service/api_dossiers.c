@@ -95,11 +95,13 @@ void api_audit(app_t *app, const http_req *req, http_resp *resp)
     long limit = 100;
     long long before = 0;
     char *end;
-    if (l && (!*l || (limit = strtol(l, &end, 10), *end) || limit < 1 || limit > 1000)) {
+    if (l && (!*l || l[0] < '0' || l[0] > '9' || (limit = strtol(l, &end, 10), *end) ||
+              limit < 1 || limit > 1000)) {
         resp_error(resp, 400, "limit: a whole number from 1 to 1000");
         return;
     }
-    if (b && (!*b || (before = strtoll(b, &end, 10), *end) || before < 1)) {
+    if (b && (!*b || b[0] < '0' || b[0] > '9' || (before = strtoll(b, &end, 10), *end) ||
+              before < 1)) {
         resp_error(resp, 400, "before: an audit entry id");
         return;
     }

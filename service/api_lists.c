@@ -201,18 +201,13 @@ void api_list(app_t *app, const http_req *req, http_resp *resp)
         }
         resp_take(resp, 200, "text/csv; charset=utf-8", text, len);
         /* A CSV body has no place for the cursor: it goes in the response
-         * header X-Next-Cursor (absent on the last page). It needs one extra
-         * header in http_resp (http.h: extra_header / extra_value, announced
-         * by HTTP_RESP_EXTRA_HEADER); until http.h has it, CSV pages carry no
-         * cursor. */
-#ifdef HTTP_RESP_EXTRA_HEADER
+         * header X-Next-Cursor (absent on the last page). */
         if (more) {
             resp->extra_header = "X-Next-Cursor";
             resp->extra_value = strdup(cursor);
             if (!resp->extra_value)
                 resp_error(resp, 500, "out of memory");
         }
-#endif
         goto done;
     }
 

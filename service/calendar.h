@@ -1,10 +1,11 @@
 /*
  * calendar.h - the working-day calendar (spec §6).
  *
- * Today: Saturday and Sunday are the only days off. The holiday rules of the
- * Labour Code, lunar dates and per-date overrides from the database come with
- * the calendar issue; they plug in behind this interface (calendar_set_day)
- * without changing any caller. Pure logic, no I/O.
+ * calendar_new_vn() is Vietnam's: weekends, the Labour Code holidays (Tết and
+ * Hùng Kings from the lunar calendar, lunar.h) and compensatory days; the
+ * overrides stored in the database are laid on top (calendar_set_override,
+ * by refdata.c). calendar_new_default() has weekends only (tests). Pure
+ * logic, no I/O.
  *
  * Working-day counting follows the Civil Code: the working days from day a to
  * day b are the working days d with a < d <= b.

@@ -18,6 +18,7 @@
 
 #include "api.h"
 #include "body.h"
+#include "openapi.h"
 
 struct http_server {
     struct MHD_Daemon *d;
@@ -143,6 +144,19 @@ static void ready(app_t *app, const http_req *req, http_resp *resp)
         resp_json(resp, 200, json_pack("{ss}", "status", "ready"));
 }
 
+static void openapi(app_t *app, const http_req *req, http_resp *resp)
+{
+    (void)app;
+    (void)req;
+    char *copy = malloc(OPENAPI_JSON_LEN + 1);
+    if (!copy) {
+        resp_error(resp, 500, "out of memory");
+        return;
+    }
+    memcpy(copy, OPENAPI_JSON, OPENAPI_JSON_LEN + 1);
+    resp_take(resp, 200, "application/json", copy, OPENAPI_JSON_LEN);
+}
+
 typedef void (*handler_fn)(app_t *, const http_req *, http_resp *);
 
 /* Each route: its handlers, and who may read it (writes always need a key:
@@ -155,6 +169,7 @@ static const struct {
 } ROUTES[] = {
     { "/healthz", health, NULL, NULL, ACCESS_OPEN, ROLE_READ },
     { "/readyz", ready, NULL, NULL, ACCESS_OPEN, ROLE_READ },
+    { "/openapi.json", openapi, NULL, NULL, ACCESS_OPEN, ROLE_READ },
     { "/v1/dossiers", api_list, api_ingest, NULL, ACCESS_KEY, ROLE_READ },
     { "/v1/metrics", api_metrics, NULL, NULL, ACCESS_PUBLIC_READ, ROLE_READ },
     { "/v1/metrics/series", api_series, NULL, NULL, ACCESS_PUBLIC_READ, ROLE_READ },
@@ -164,6 +179,18 @@ static const struct {
     { "/v1/calendar", api_calendar_get, NULL, api_calendar_put, ACCESS_KEY, ROLE_READ },
     { "/v1/audit", api_audit, NULL, NULL, ACCESS_KEY, ROLE_ADMIN },
 };
+
+size_t http_route_count(void) { return sizeof ROUTES / sizeof ROUTES[0]; }
+
+const char *http_route_path(size_t i, int *get, int *post, int *put)
+{
+    if (i >= http_route_count())
+        return NULL;
+    *get = ROUTES[i].get != NULL;
+    *post = ROUTES[i].post != NULL;
+    *put = ROUTES[i].put != NULL;
+    return ROUTES[i].path;
+}
 
 static void method_not_allowed(http_resp *resp, const char *allow)
 {
@@ -180,7 +207,7 @@ static void apply_scope(http_req *q, auth_store *store)
     if (!q->scope)
         return;
     const char *filter = req_param(q, "agency");
-    if (filter && strchr(filter, '*') && strchr(filter, '*')[1] != '\0')
+    if (filter && (!*filter || (strchr(filter, '*') && strchr(filter, '*')[1] != '\0')))
         return; /* malformed: the query parser answers 400 */
     int r = auth_scope_filter(q->scope, filter, store->filter, sizeof store->filter);
     if (r != 0) {
@@ -207,6 +234,12 @@ static void call(app_t *app, const http_req *req, http_resp *resp, handler_fn h,
         snprintf(resp->key_id, sizeof resp->key_id, "%s", store.id);
     if (rc != 0)
         return;
+    if (need == ROLE_ADMIN && q.scope) {
+        /* targets, catalog, calendar and the audit trail are the province's */
+        resp_error(resp, 403, "a key limited to agency %s cannot do this: it concerns every agency",
+                   q.scope);
+        return;
+    }
     apply_scope(&q, &store);
     h(app, &q, resp);
 }

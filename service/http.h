@@ -20,7 +20,6 @@
 #include "db.h"
 #include "query.h"
 
-#define HTTP_RESP_EXTRA_HEADER 1
 #define HTTP_MAX_PARAMS 66   /* 64 from the client, 2 the dispatcher may add */
 
 typedef struct {
@@ -87,6 +86,12 @@ typedef struct {
 } auth_store;
 int api_authenticate(app_t *app, http_req *req, access_kind access, auth_role need,
                      auth_store *store, http_resp *resp);
+
+/* The routing table, for tests that hold it against the OpenAPI document:
+ * the path of route i (NULL past the end) and which methods it answers.
+ * Besides these, GET /v1/dossiers/{code} is answered. */
+size_t http_route_count(void);
+const char *http_route_path(size_t i, int *get, int *post, int *put);
 
 /* Routes and answers one request (used by the server and by tests). */
 void http_dispatch(app_t *app, const http_req *req, http_resp *resp);

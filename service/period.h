@@ -5,7 +5,7 @@
  * "2024-H1", "2024-Q1", "2024-03", "2024-W10" (ISO week), "2024-03-14".
  * Buckets (day, week, month, quarter, year) tile a range; each is named like
  * a period. The official reporting calendar (Decree 09/2019, calendar=report)
- * comes with the monitoring issue behind the same functions. Pure, no I/O.
+ * is served by the _cal functions below. Pure, no I/O.
  */
 #ifndef MOTCUA_PERIOD_H
 #define MOTCUA_PERIOD_H

@@ -179,6 +179,11 @@ START_TEST(test_scope)
     ck_assert_str_eq(tl_jstr(j, "errors[0].field"), "agency_code");
     json_decref(j);
     ck_assert_int_eq(tl_sql_long("SELECT status FROM dossier WHERE code = 'B-1'"), 4);
+    /* province-wide reference data is out of a scoped admin's reach */
+    ck_assert_int_eq(status_with(a1, "PUT", "/v1/targets", "application/json", "[]", NULL), 403);
+    ck_assert_int_eq(status_with(a1, "PUT", "/v1/calendar", "application/json", "[]", NULL), 403);
+    ck_assert_int_eq(status_with(a1, "GET", "/v1/audit", NULL, NULL, NULL), 403);
+    ck_assert_int_eq(status_with(a1, "GET", "/v1/targets", NULL, NULL, NULL), 200);
 }
 END_TEST
 
