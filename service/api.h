@@ -7,10 +7,28 @@
 #define MOTCUA_API_H
 
 #include "http.h"
+#include "metrics.h"
 
 void api_ingest(app_t *app, const http_req *req, http_resp *resp);
 void api_dossier_get(app_t *app, const http_req *req, http_resp *resp, const char *code);
 void api_metrics(app_t *app, const http_req *req, http_resp *resp);
+
+/* One metrics query run against the database, shared by /v1/metrics and
+ * /v1/rankings (api_metrics.c): the aggregate, the targets and the labels of
+ * the grouping dimension. Owned by the caller (api_metrics_run_free). */
+typedef struct {
+    metrics_result_t *m;
+    target_set targets;
+    db_labels agency, procedure;
+} metrics_run_t;
+
+/* Runs q. 0 ok; -1 with resp filled (400 naming group_param when there are
+ * too many groups, 500, 503). */
+int api_metrics_run(app_t *app, const metrics_query_t *q, const char *group_param,
+                    metrics_run_t *run, http_resp *resp);
+void api_metrics_run_free(metrics_run_t *run);
+/* A label_fn (metrics.h) over a run's labels; ctx is the metrics_run_t. */
+const char *api_metrics_label(void *ctx, dim_t dim, const char *key);
 void api_targets_get(app_t *app, const http_req *req, http_resp *resp);
 void api_targets_put(app_t *app, const http_req *req, http_resp *resp);
 /* GET /v1/audit: the ingest audit trail (admins; api_dossiers.c). */

@@ -40,34 +40,6 @@
 #define MIN_N_MAX 1000000000L
 
 typedef struct {
-    db_labels agency, procedure;
-} labels_ctx;
-
-static const char *lookup_label(void *ctx, dim_t dim, const char *key)
-{
-    labels_ctx *l = ctx;
-    if (!key)
-        return NULL;
-    if (dim == DIM_AGENCY)
-        return db_labels_find(&l->agency, key);
-    if (dim == DIM_PROCEDURE)
-        return db_labels_find(&l->procedure, key);
-    return NULL;
-}
-
-typedef struct {
-    metrics_result_t *m;
-    int rc;
-} feed_ctx;
-
-static int feed(void *ctx, const metrics_row_t *row)
-{
-    feed_ctx *f = ctx;
-    f->rc = metrics_add(f->m, row);
-    return f->rc;
-}
-
-typedef struct {
     rate_id metric;
     dim_t by;
     int64_t min_n;
@@ -237,13 +209,10 @@ void api_rankings(app_t *app, const http_req *req, http_resp *resp)
     rank_params p;
     kv_t kv[HTTP_MAX_PARAMS];
     char bad[64], msg[256];
-    labels_ctx labels = { { 0 }, { 0 } };
-    feed_ctx f = { NULL, 0 };
+    metrics_run_t run;
     metrics_line_t *lines = NULL;
     rank_item_t *items = NULL;
     size_t nlines = 0;
-    db_conn *c = NULL;
-    int rc = DB_OK;
 
     size_t nkv = params_without_group_by(req, kv);
     if (query_parse_metrics(kv, nkv, ts_now(), app->cfg->within, &q, bad, sizeof bad, msg,
@@ -256,38 +225,9 @@ void api_rankings(app_t *app, const http_req *req, http_resp *resp)
         q.csv = true;
     q.group_dim = p.by;
     q.group_bucket = BK_NONE;
-
-    if ((c = db_acquire(app->pool, app->cfg->db_wait_ms)) == NULL) {
-        resp_unavailable(resp, "no database connection is available; retry later");
+    if (api_metrics_run(app, &q, "by", &run, resp) != 0)
         return;
-    }
-    bool oom = false;
-    const calendar_t *cal = refdata_calendar(app->ref, c, &rc);
-    if (rc == DB_OK && cal == NULL)
-        rc = DB_ERROR;
-    if (rc == DB_OK && (f.m = metrics_new(&q, cal)) == NULL)
-        oom = true;
-    if (rc == DB_OK && !oom && p.by == DIM_AGENCY)
-        rc = db_load_labels(c, "agency", &labels.agency);
-    if (rc == DB_OK && !oom && p.by == DIM_PROCEDURE)
-        rc = db_load_labels(c, "procedure", &labels.procedure);
-    if (rc == DB_OK && !oom)
-        rc = db_metrics_rows(c, &q, cal, refdata_office_hours(app->ref), feed, &f);
-    db_release(app->pool, c);
-
-    if (oom || f.rc == -1) {
-        resp_error(resp, 500, "out of memory");
-        goto done;
-    }
-    if (f.rc == -2) {
-        resp_error(resp, 400, "by: more than 10000 groups; narrow the filters");
-        goto done;
-    }
-    if (rc != DB_OK) {
-        api_db_failure(resp, rc, "the rankings query");
-        goto done;
-    }
-    if (metrics_lines(f.m, lookup_label, &labels, &lines, &nlines) != 0 ||
+    if (metrics_lines(run.m, api_metrics_label, &run, &lines, &nlines) != 0 ||
         (nlines > 0 && (items = calloc(nlines, sizeof *items)) == NULL)) {
         resp_error(resp, 500, "out of memory");
         goto done;
@@ -312,7 +252,5 @@ void api_rankings(app_t *app, const http_req *req, http_resp *resp)
 done:
     free(items);
     free(lines);
-    metrics_free(f.m);
-    db_labels_free(&labels.agency);
-    db_labels_free(&labels.procedure);
+    api_metrics_run_free(&run);
 }
