@@ -81,6 +81,11 @@ void api_ingest(app_t *app, const http_req *req, http_resp *resp)
         db_failed = true;
     } else {
         resp_json(resp, 200, ingest_result_json(in));
+        if (resp->status == 200) {
+            const ingest_counts *k = ingest_get_counts(in);
+            opmetrics_ingest(app->ops, k->inserted, k->updated, k->unchanged, k->stale,
+                             k->rejected);
+        }
     }
     if (!db_failed) /* with the database gone, there is nowhere to write the audit */
         audit(c, req, fmt, resp, in, rc != BODY_INVALID, rc == BODY_INVALID ? msg : NULL, &t0);

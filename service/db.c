@@ -188,6 +188,15 @@ void db_release(db_pool *p, db_conn *c)
     pthread_mutex_unlock(&p->mu);
 }
 
+void db_pool_stats(db_pool *p, int *size, int *in_use, int *idle)
+{
+    pthread_mutex_lock(&p->mu);
+    *size = p->size;
+    *in_use = p->in_use;
+    *idle = p->nidle;
+    pthread_mutex_unlock(&p->mu);
+}
+
 static int exec_ok(db_conn *c, const char *sql)
 {
     PGresult *res = PQexec(c->pg, sql);

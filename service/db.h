@@ -36,6 +36,9 @@ void db_pool_free(db_pool *p);
  * became free or the database cannot be reached (answer 503). */
 db_conn *db_acquire(db_pool *p, int timeout_ms);
 void db_release(db_pool *p, db_conn *c);
+/* The pool's use now (read under its mutex, for GET /metrics): its size,
+ * the connections held by requests, the open ones waiting for a request. */
+void db_pool_stats(db_pool *p, int *size, int *in_use, int *idle);
 /* The last error of this connection, for logs. */
 const char *db_error(db_conn *c);
 

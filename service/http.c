@@ -37,6 +37,7 @@ typedef struct {
     int rejected;             /* a response was queued before the body was read */
     int overflow;             /* the body went over the limit (413) or memory (500) */
     int status;
+    size_t route;             /* label index of the operational metrics (route_index) */
     char method[16];
     char path[256];
     char key_id[AUTH_ID_LEN + 1];
@@ -157,6 +158,36 @@ static void openapi(app_t *app, const http_req *req, http_resp *resp)
     resp_take(resp, 200, "application/json", copy, OPENAPI_JSON_LEN);
 }
 
+/* GET /metrics: the operational metrics (opmetrics.h), Prometheus text
+ * format. The pool is read before this request takes a connection of its
+ * own; without the database the open-dossier gauges are left out. */
+static void metrics(app_t *app, const http_req *req, http_resp *resp)
+{
+    (void)req;
+    opm_gauges g;
+    memset(&g, 0, sizeof g);
+    db_pool_stats(app->pool, &g.pool_size, &g.pool_in_use, &g.pool_idle);
+    g.pool_known = true;
+    int rc = DB_DOWN;
+    db_conn *c = db_acquire(app->pool, app->cfg->db_wait_ms);
+    if (c) {
+        const calendar_t *cal = refdata_calendar(app->ref, c, &rc);
+        if (rc == DB_OK && cal)
+            rc = opmetrics_count_open(c, cal, refdata_office_hours(app->ref), ts_now(),
+                                      app->cfg->within, &g);
+        db_release(app->pool, c);
+    }
+    if (rc != DB_OK)
+        fprintf(stderr, "{\"level\":\"warning\",\"msg\":\"metrics: open dossiers not counted\"}\n");
+    size_t len = 0;
+    char *text = opmetrics_render(app->ops, &g, &len);
+    if (!text) {
+        resp_error(resp, 500, "out of memory");
+        return;
+    }
+    resp_take(resp, 200, OPM_CONTENT_TYPE, text, len);
+}
+
 typedef void (*handler_fn)(app_t *, const http_req *, http_resp *);
 
 /* Each route: its handlers, and who may read it (writes always need a key:
@@ -170,6 +201,7 @@ static const struct {
     { "/healthz", health, NULL, NULL, ACCESS_OPEN, ROLE_READ },
     { "/readyz", ready, NULL, NULL, ACCESS_OPEN, ROLE_READ },
     { "/openapi.json", openapi, NULL, NULL, ACCESS_OPEN, ROLE_READ },
+    { "/metrics", metrics, NULL, NULL, ACCESS_OPEN, ROLE_READ },
     { "/v1/dossiers", api_list, api_ingest, NULL, ACCESS_KEY, ROLE_READ },
     { "/v1/metrics", api_metrics, NULL, NULL, ACCESS_PUBLIC_READ, ROLE_READ },
     { "/v1/metrics/series", api_series, NULL, NULL, ACCESS_PUBLIC_READ, ROLE_READ },
@@ -190,6 +222,33 @@ const char *http_route_path(size_t i, int *get, int *post, int *put)
     *post = ROUTES[i].post != NULL;
     *put = ROUTES[i].put != NULL;
     return ROUTES[i].path;
+}
+
+/* The route label of a path (bounded: never the raw URL): the index of its
+ * ROUTES entry, then "/v1/dossiers/{code}", then "other". */
+#define NROUTES (sizeof ROUTES / sizeof ROUTES[0])
+#define ROUTE_DOSSIER NROUTES
+#define ROUTE_OTHER (NROUTES + 1)
+
+static size_t route_index(const char *path)
+{
+    static const char prefix[] = "/v1/dossiers/";
+    if (!strncmp(path, prefix, sizeof prefix - 1) && path[sizeof prefix - 1])
+        return ROUTE_DOSSIER;
+    for (size_t i = 0; i < NROUTES; i++)
+        if (!strcmp(path, ROUTES[i].path))
+            return i;
+    return ROUTE_OTHER;
+}
+
+opmetrics *http_opmetrics_new(void)
+{
+    const char *labels[NROUTES + 2];
+    for (size_t i = 0; i < NROUTES; i++)
+        labels[i] = ROUTES[i].path;
+    labels[ROUTE_DOSSIER] = "/v1/dossiers/{code}";
+    labels[ROUTE_OTHER] = "other";
+    return opmetrics_new(labels, NROUTES + 2);
 }
 
 static void method_not_allowed(http_resp *resp, const char *allow)
@@ -405,6 +464,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         clock_gettime(CLOCK_MONOTONIC, &st->start);
         snprintf(st->method, sizeof st->method, "%s", method);
         snprintf(st->path, sizeof st->path, "%s", url);
+        st->route = route_index(url);
         *con_cls = st;
         pthread_mutex_lock(&srv->mu);
         srv->active++;
@@ -469,7 +529,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return queue(conn, st, &r);
 }
 
-/* The access log: one JSON line per request on stderr, no body content. */
+/* Every request ends here: the operational metrics, and the access log (one
+ * JSON line per request on stderr, no body content). */
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -478,13 +539,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     req_state *st = *con_cls;
     if (!st)
         return;
-    if (!srv->app->cfg->access_log)
-        goto done;
     struct timespec end;
     clock_gettime(CLOCK_MONOTONIC, &end);
     double ms = (double)(end.tv_sec - st->start.tv_sec) * 1e3 +
                 (double)(end.tv_nsec - st->start.tv_nsec) / 1e6;
-    json_t *line = json_pack("{sssssisfsbs?}", "method", st->method, "path", st->path,
+    opmetrics_request(srv->app->ops, st->route, st->status, ms / 1e3);
+    if (!srv->app->cfg->access_log)
+        goto done;
+    json_t *line = json_pack("{sssssisfsbss?}", "method", st->method, "path", st->path,
                              "status", st->status, "ms", ms,
                              "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK,
                              "key", st->key_id[0] ? st->key_id : NULL);

@@ -18,6 +18,7 @@
 #include "refdata.h"
 #include "config.h"
 #include "db.h"
+#include "opmetrics.h"
 #include "query.h"
 
 #define HTTP_MAX_PARAMS 66   /* 64 from the client, 2 the dispatcher may add */
@@ -26,6 +27,7 @@ typedef struct {
     const config_t *cfg;
     db_pool *pool;
     refdata_t *ref;            /* calendar and office hours (refdata.h) */
+    opmetrics *ops;            /* GET /metrics counters (http_opmetrics_new), or NULL */
 } app_t;
 
 typedef struct {
@@ -92,6 +94,11 @@ int api_authenticate(app_t *app, http_req *req, access_kind access, auth_role ne
  * Besides these, GET /v1/dossiers/{code} is answered. */
 size_t http_route_count(void);
 const char *http_route_path(size_t i, int *get, int *post, int *put);
+
+/* A registry of operational metrics whose route labels are the routing
+ * table's paths, "/v1/dossiers/{code}" and "other" (opmetrics.h), for
+ * app_t.ops. NULL when out of memory. */
+opmetrics *http_opmetrics_new(void);
 
 /* Routes and answers one request (used by the server and by tests). */
 void http_dispatch(app_t *app, const http_req *req, http_resp *resp);

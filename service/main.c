@@ -213,12 +213,14 @@ static int cmd_serve(int argc, char **argv)
 
     refdata_t *ref = refdata_new(&cfg.office_hours);
     db_pool *pool = db_pool_new(cfg.db, cfg.db_pool);
-    app_t app = { &cfg, pool, ref };
-    http_server *srv = ref && pool ? http_start(&app, err, sizeof err) : NULL;
+    opmetrics *ops = http_opmetrics_new();
+    app_t app = { &cfg, pool, ref, ops };
+    http_server *srv = ref && pool && ops ? http_start(&app, err, sizeof err) : NULL;
     if (!srv) {
-        fprintf(stderr, "motcua: %s\n", ref && pool ? err : "out of memory");
+        fprintf(stderr, "motcua: %s\n", ref && pool && ops ? err : "out of memory");
         db_pool_free(pool);
         refdata_free(ref);
+        opmetrics_free(ops);
         return 1;
     }
     fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"port\":%d}\n", http_port(srv));
@@ -228,6 +230,7 @@ static int cmd_serve(int argc, char **argv)
     http_stop(srv, 30);
     db_pool_free(pool);
     refdata_free(ref);
+    opmetrics_free(ops);
     return 0;
 }
 

@@ -130,8 +130,9 @@ void tl_server_start(void)
     ck_assert_msg(tl_env.srv == NULL, "server already running");
     tl_env.pool = db_pool_new(tl_env.cfg.db, tl_env.cfg.db_pool);
     tl_env.ref = refdata_new(&tl_env.cfg.office_hours);
-    ck_assert_msg(tl_env.pool && tl_env.ref, "out of memory");
-    tl_env.app = (app_t){ &tl_env.cfg, tl_env.pool, tl_env.ref };
+    tl_env.ops = http_opmetrics_new();
+    ck_assert_msg(tl_env.pool && tl_env.ref && tl_env.ops, "out of memory");
+    tl_env.app = (app_t){ &tl_env.cfg, tl_env.pool, tl_env.ref, tl_env.ops };
     tl_env.srv = http_start(&tl_env.app, err, sizeof err);
     ck_assert_msg(tl_env.srv != NULL, "http_start: %s", err);
     tl_env.port = http_port(tl_env.srv);
@@ -147,6 +148,8 @@ void tl_server_stop(void)
     tl_env.pool = NULL;
     refdata_free(tl_env.ref);
     tl_env.ref = NULL;
+    opmetrics_free(tl_env.ops);
+    tl_env.ops = NULL;
 }
 
 void tl_setup(void)

@@ -30,6 +30,7 @@ typedef struct {
     config_t cfg;          /* tests may change it between tl_server_stop/start */
     db_pool *pool;
     refdata_t *ref;
+    opmetrics *ops;        /* GET /metrics counters (fresh with each server start) */
     app_t app;
     http_server *srv;
     int port;
