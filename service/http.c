@@ -446,6 +446,16 @@ static int append_body(req_state *st, const char *data, size_t n, size_t limit)
     return 0;
 }
 
+/* MHD's connection timeout only sees silence; a client that sends one byte
+ * every few seconds never falls silent. The whole body must arrive within
+ * MOTCUA_REQUEST_TIMEOUT. */
+static int body_too_slow(const req_state *st, int limit_s)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec - st->start.tv_sec > (time_t)limit_s;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_size, void **con_cls)
@@ -475,6 +485,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         return MHD_YES;
     }
+    if (*upload_size > 0 && body_too_slow(st, app->cfg->request_timeout_s))
+        return MHD_NO; /* a trickling body would hold its thread forever: cut it */
     if (*upload_size > 0) {
         if (!st->rejected && !st->overflow) {
             int rc = append_body(st, upload_data, *upload_size, app->cfg->body_limit);
