@@ -60,6 +60,17 @@ void rec_init(rec_builder *rb)
     d->fee = FEE_NULL;
 }
 
+/* Cuts s back to its longest valid UTF-8 prefix. Messages quote what was
+ * sent, cut to a length; a cut inside a multi-byte character (or invalid
+ * input quoted back) would make the message unusable as a JSON string. */
+static void utf8_trim(char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && !utf8_valid(s, n))
+        n--;
+    s[n] = '\0';
+}
+
 void rec_fail(rec_builder *rb, int field, const char *fmt, ...)
 {
     if (rb->nerr < REC_MAX_ERRORS) {
@@ -69,6 +80,7 @@ void rec_fail(rec_builder *rb, int field, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(e->message, sizeof e->message, fmt, ap);
         va_end(ap);
+        utf8_trim(e->message);
     }
     rb->nerr++;
 }
