@@ -76,7 +76,13 @@ void api_ingest(app_t *app, const http_req *req, http_resp *resp)
     } else if (rc == BODY_NOMEM) {
         resp_error(resp, 500, "out of memory");
     } else if (rc == BODY_ABORTED || ingest_finish(in) != DB_OK) {
-        fprintf(stderr, "{\"level\":\"error\",\"msg\":\"ingest: database write failed\"}\n");
+        json_t *line = json_pack("{ssssss}", "level", "error", "msg", "ingest: database write failed",
+                                 "db", db_error(c));
+        char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+        if (text)
+            fprintf(stderr, "%s\n", text);
+        free(text);
+        json_decref(line);
         api_db_failure(resp, ingest_status(in), "storing the dossiers");
         db_failed = true;
     } else {

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,8 +56,9 @@ static int fail(db_conn *c, const char *what, PGresult *res)
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         if (state && (!strcmp(state, "40P01") || !strcmp(state, "40001")))
             rc = DB_RETRY;
-        else if (state && (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3)))
-            rc = DB_DOWN;
+        else if (state && (!strncmp(state, "08", 2) || !strncmp(state, "57", 2) ||
+                           !strncmp(state, "53", 2) || !strncmp(state, "58", 2)))
+            rc = DB_DOWN; /* connection, operator intervention, resources, system */
         PQclear(res);
     }
     if (PQstatus(c->pg) != CONNECTION_OK)
@@ -145,6 +147,21 @@ void db_pool_free(db_pool *p)
     free(p);
 }
 
+/* A pooled connection whose server restarted still says CONNECTION_OK
+ * until it is used. An idle connection has nothing to read, so a readable
+ * socket means the server said goodbye (or closed it): reset it now, so the
+ * request that takes it does not fail. One poll(), no round trip. */
+static void check_idle(db_conn *c)
+{
+    if (!c->pg || PQstatus(c->pg) != CONNECTION_OK)
+        return;
+    struct pollfd pfd = { PQsocket(c->pg), POLLIN, 0 };
+    if (pfd.fd < 0 || poll(&pfd, 1, 0) != 0) {
+        PQreset(c->pg);
+        c->staged = false;
+    }
+}
+
 db_conn *db_acquire(db_pool *p, int timeout_ms)
 {
     struct timespec until;
@@ -168,6 +185,8 @@ db_conn *db_acquire(db_pool *p, int timeout_ms)
 
     if (!c)
         c = calloc(1, sizeof *c);
+    if (c)
+        check_idle(c);
     if (c && open_conn(c, p->conninfo) == DB_OK)
         return c;
     db_release(p, c); /* keep the slot's connection for a later reset */
