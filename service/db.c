@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "migrations.h"
+#include "db_bin.h"
 #include "strbuf.h"
 
 struct db_conn {
@@ -287,53 +288,6 @@ int db_migrate(db_conn *c, int *applied)
 
 /* ---- binary result fields ------------------------------------------------------------ */
 
-#define PG_EPOCH_OFFSET_US INT64_C(946684800000000) /* 2000-01-01 - 1970-01-01 */
-
-static int64_t be64(const char *p)
-{
-    const unsigned char *u = (const unsigned char *)p;
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | u[i];
-    return (int64_t)v;
-}
-
-static int32_t be32(const char *p)
-{
-    const unsigned char *u = (const unsigned char *)p;
-    return (int32_t)(((uint32_t)u[0] << 24) | ((uint32_t)u[1] << 16) | ((uint32_t)u[2] << 8) | u[3]);
-}
-
-static ts_t get_ts(const PGresult *r, int row, int col)
-{
-    if (PQgetisnull(r, row, col))
-        return TS_NULL;
-    return be64(PQgetvalue(r, row, col)) + PG_EPOCH_OFFSET_US;
-}
-
-static int get_i16(const PGresult *r, int row, int col, int dflt)
-{
-    if (PQgetisnull(r, row, col))
-        return dflt;
-    const unsigned char *u = (const unsigned char *)PQgetvalue(r, row, col);
-    return (int16_t)((u[0] << 8) | u[1]);
-}
-
-static int32_t get_i32(const PGresult *r, int row, int col, int32_t dflt)
-{
-    return PQgetisnull(r, row, col) ? dflt : be32(PQgetvalue(r, row, col));
-}
-
-static int64_t get_i64(const PGresult *r, int row, int col, int64_t dflt)
-{
-    return PQgetisnull(r, row, col) ? dflt : be64(PQgetvalue(r, row, col));
-}
-
-static int get_bool(const PGresult *r, int row, int col, int dflt)
-{
-    return PQgetisnull(r, row, col) ? dflt : PQgetvalue(r, row, col)[0] != 0;
-}
-
 /* A text column copied into the arena (NULL for SQL NULL). Sets *oom on failure. */
 static const char *get_str(const PGresult *r, int row, int col, arena_t *a, bool *oom)
 {
@@ -360,46 +314,24 @@ static bool read_dossier(const PGresult *r, int row, int c0, arena_t *a, dossier
     d->agency_code = get_str(r, row, c0 + 1, a, &oom);
     d->procedure_code = get_str(r, row, c0 + 2, a, &oom);
     d->field_code = get_str(r, row, c0 + 3, a, &oom);
-    d->service_level = get_i16(r, row, c0 + 4, 0);
-    d->channel = get_i16(r, row, c0 + 5, 0);
-    d->status = get_i16(r, row, c0 + 6, 0);
-    d->received_at = get_ts(r, row, c0 + 7);
-    d->due_at = get_ts(r, row, c0 + 8);
-    d->finished_at = get_ts(r, row, c0 + 9);
-    d->returned_at = get_ts(r, row, c0 + 10);
-    d->extended_due_at = get_ts(r, row, c0 + 11);
-    d->apology = get_bool(r, row, c0 + 12, 0);
-    d->supplement_count = get_i32(r, row, c0 + 13, 0);
-    d->supplement_requested_at = get_ts(r, row, c0 + 14);
-    d->fee = get_i64(r, row, c0 + 15, FEE_NULL);
-    d->paid_online = get_bool(r, row, c0 + 16, 0);
-    d->updated_at = get_ts(r, row, c0 + 17);
+    d->service_level = db_get_i16(r, row, c0 + 4, 0);
+    d->channel = db_get_i16(r, row, c0 + 5, 0);
+    d->status = db_get_i16(r, row, c0 + 6, 0);
+    d->received_at = db_get_ts(r, row, c0 + 7);
+    d->due_at = db_get_ts(r, row, c0 + 8);
+    d->finished_at = db_get_ts(r, row, c0 + 9);
+    d->returned_at = db_get_ts(r, row, c0 + 10);
+    d->extended_due_at = db_get_ts(r, row, c0 + 11);
+    d->apology = db_get_bool(r, row, c0 + 12, 0);
+    d->supplement_count = db_get_i32(r, row, c0 + 13, 0);
+    d->supplement_requested_at = db_get_ts(r, row, c0 + 14);
+    d->fee = db_get_i64(r, row, c0 + 15, FEE_NULL);
+    d->paid_online = db_get_bool(r, row, c0 + 16, 0);
+    d->updated_at = db_get_ts(r, row, c0 + 17);
     return !oom;
 }
 
 /* ---- text building ---------------------------------------------------------------------- */
-
-/* A PostgreSQL array literal {"a","b"} of text values (NULL elements as NULL). */
-static void sb_pg_array(strbuf *b, const char *const *v, size_t n)
-{
-    sb_putc(b, '{');
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            sb_putc(b, ',');
-        if (!v[i]) {
-            sb_put(b, "NULL", 4);
-            continue;
-        }
-        sb_putc(b, '"');
-        for (const char *s = v[i]; *s; s++) {
-            if (*s == '"' || *s == '\\')
-                sb_putc(b, '\\');
-            sb_putc(b, *s);
-        }
-        sb_putc(b, '"');
-    }
-    sb_putc(b, '}');
-}
 
 /* COPY text format: backslash escapes for the four special bytes, \N for null. */
 static void copy_str(strbuf *b, const char *s)
@@ -468,7 +400,7 @@ int db_lock_existing(db_conn *c, const char *const *codes, size_t n, arena_t *a,
                      void (*found)(void *ctx, const dossier_t *d), void *ctx)
 {
     strbuf arr = { 0 };
-    sb_pg_array(&arr, codes, n);
+    db_pg_array(&arr, codes, n);
     if (arr.oom) {
         free(arr.p);
         snprintf(c->err, sizeof c->err, "out of memory");
@@ -584,8 +516,8 @@ int db_upsert_labels(db_conn *c, const char *table, const char *const *codes,
           " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"
           " WHERE procedure.name IS DISTINCT FROM EXCLUDED.name";
     strbuf a = { 0 }, b = { 0 };
-    sb_pg_array(&a, codes, n);
-    sb_pg_array(&b, names, n);
+    db_pg_array(&a, codes, n);
+    db_pg_array(&b, names, n);
     int rc = DB_ERROR;
     if (a.oom || b.oom) {
         snprintf(c->err, sizeof c->err, "out of memory");
@@ -620,7 +552,7 @@ static ts_t effective_due(const PGresult *r, int row, int col, ts_t due_at, ts_t
     if (due_at != TS_NULL || PQgetisnull(r, row, col) || PQgetisnull(r, row, col + 1) ||
         due_unit_parse(PQgetvalue(r, row, col + 1), &u) != 0)
         return due_at;
-    ts_t t = due_compute(cal, oh, received, get_i32(r, row, col, -1), u);
+    ts_t t = due_compute(cal, oh, received, db_get_i32(r, row, col, -1), u);
     *computed = t != TS_NULL;
     return t;
 }
@@ -689,19 +621,19 @@ static int metrics_row_cb(const PGresult *r, int i, const metrics_feed *f)
     m.agency_code = PQgetvalue(r, i, 0);
     m.procedure_code = PQgetvalue(r, i, 1);
     m.field_code = PQgetisnull(r, i, 2) ? NULL : PQgetvalue(r, i, 2);
-    m.service_level = get_i16(r, i, 3, 0);
-    m.channel = get_i16(r, i, 4, 0);
-    m.status = get_i16(r, i, 5, 0);
-    m.received_at = get_ts(r, i, 6);
-    m.due_at = get_ts(r, i, 7);
-    m.finished_at = get_ts(r, i, 8);
-    m.supplement_requested_at = get_ts(r, i, 9);
-    m.updated_at = get_ts(r, i, 10);
-    m.supplement_count = get_i32(r, i, 11, 0);
-    m.fee = get_i64(r, i, 12, FEE_NULL);
-    m.catalog_has_fee = get_bool(r, i, 13, -1);
-    m.paid_online = get_bool(r, i, 14, 0);
-    m.apology = get_bool(r, i, 15, 0);
+    m.service_level = db_get_i16(r, i, 3, 0);
+    m.channel = db_get_i16(r, i, 4, 0);
+    m.status = db_get_i16(r, i, 5, 0);
+    m.received_at = db_get_ts(r, i, 6);
+    m.due_at = db_get_ts(r, i, 7);
+    m.finished_at = db_get_ts(r, i, 8);
+    m.supplement_requested_at = db_get_ts(r, i, 9);
+    m.updated_at = db_get_ts(r, i, 10);
+    m.supplement_count = db_get_i32(r, i, 11, 0);
+    m.fee = db_get_i64(r, i, 12, FEE_NULL);
+    m.catalog_has_fee = db_get_bool(r, i, 13, -1);
+    m.paid_online = db_get_bool(r, i, 14, 0);
+    m.apology = db_get_bool(r, i, 15, 0);
     m.due_at = effective_due(r, i, 16, m.due_at, m.received_at, f->cal, f->oh, &computed);
     return f->row(f->ctx, &m);
 }

@@ -15,55 +15,10 @@
  * single-row mode, and the caller decides in C which rows the state selects.
  */
 #include "db_lists.h"
+#include "db_bin.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* ---- binary result fields (the same encoding db.c reads) ------------------------ */
-
-#define PG_EPOCH_OFFSET_US INT64_C(946684800000000) /* 2000-01-01 - 1970-01-01 */
-
-static int64_t be64(const char *p)
-{
-    const unsigned char *u = (const unsigned char *)p;
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | u[i];
-    return (int64_t)v;
-}
-
-static ts_t get_ts(const PGresult *r, int row, int col)
-{
-    if (PQgetisnull(r, row, col))
-        return TS_NULL;
-    return be64(PQgetvalue(r, row, col)) + PG_EPOCH_OFFSET_US;
-}
-
-static int get_i16(const PGresult *r, int row, int col, int dflt)
-{
-    if (PQgetisnull(r, row, col))
-        return dflt;
-    const unsigned char *u = (const unsigned char *)PQgetvalue(r, row, col);
-    return (int16_t)((u[0] << 8) | u[1]);
-}
-
-static int32_t get_i32(const PGresult *r, int row, int col, int32_t dflt)
-{
-    if (PQgetisnull(r, row, col))
-        return dflt;
-    const unsigned char *u = (const unsigned char *)PQgetvalue(r, row, col);
-    return (int32_t)(((uint32_t)u[0] << 24) | ((uint32_t)u[1] << 16) | ((uint32_t)u[2] << 8) | u[3]);
-}
-
-static int64_t get_i64(const PGresult *r, int row, int col, int64_t dflt)
-{
-    return PQgetisnull(r, row, col) ? dflt : be64(PQgetvalue(r, row, col));
-}
-
-static bool get_bool(const PGresult *r, int row, int col)
-{
-    return !PQgetisnull(r, row, col) && PQgetvalue(r, row, col)[0] != 0;
-}
 
 static const char *get_str(const PGresult *r, int row, int col)
 {
@@ -129,23 +84,23 @@ static int emit(const PGresult *r, int (*row)(void *, const db_list_row *), void
     d->agency_code = get_str(r, 0, 1);
     d->procedure_code = get_str(r, 0, 2);
     d->field_code = get_str(r, 0, 3);
-    d->service_level = get_i16(r, 0, 4, 0);
-    d->channel = get_i16(r, 0, 5, 0);
-    d->status = get_i16(r, 0, 6, 0);
-    d->received_at = get_ts(r, 0, 7);
-    d->due_at = get_ts(r, 0, 8);
-    d->finished_at = get_ts(r, 0, 9);
-    d->returned_at = get_ts(r, 0, 10);
-    d->extended_due_at = get_ts(r, 0, 11);
-    d->apology = get_bool(r, 0, 12);
-    d->supplement_count = get_i32(r, 0, 13, 0);
-    d->supplement_requested_at = get_ts(r, 0, 14);
-    d->fee = get_i64(r, 0, 15, FEE_NULL);
-    d->paid_online = get_bool(r, 0, 16);
-    d->updated_at = get_ts(r, 0, 17);
+    d->service_level = db_get_i16(r, 0, 4, 0);
+    d->channel = db_get_i16(r, 0, 5, 0);
+    d->status = db_get_i16(r, 0, 6, 0);
+    d->received_at = db_get_ts(r, 0, 7);
+    d->due_at = db_get_ts(r, 0, 8);
+    d->finished_at = db_get_ts(r, 0, 9);
+    d->returned_at = db_get_ts(r, 0, 10);
+    d->extended_due_at = db_get_ts(r, 0, 11);
+    d->apology = db_get_bool(r, 0, 12, 0);
+    d->supplement_count = db_get_i32(r, 0, 13, 0);
+    d->supplement_requested_at = db_get_ts(r, 0, 14);
+    d->fee = db_get_i64(r, 0, 15, FEE_NULL);
+    d->paid_online = db_get_bool(r, 0, 16, 0);
+    d->updated_at = db_get_ts(r, 0, 17);
     x.agency_name = get_str(r, 0, 18);
     x.procedure_name = get_str(r, 0, 19);
-    x.cat_duration = get_i32(r, 0, 20, -1);
+    x.cat_duration = db_get_i32(r, 0, 20, -1);
     x.cat_unit = get_str(r, 0, 21);
     d->agency_name = x.agency_name;
     d->procedure_name = x.procedure_name;

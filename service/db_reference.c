@@ -13,6 +13,7 @@
  * row, which also serializes two administrators' changes.
  */
 #include "db_reference.h"
+#include "db_bin.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -361,27 +362,6 @@ void proc_csv_free(proc_csv *p)
 
 /* ---- catalog SQL ------------------------------------------------------------------------------- */
 
-/* A PostgreSQL array literal {"a",NULL} of n text values. */
-static void pg_array(strbuf *b, const char *const *v, size_t n)
-{
-    sb_putc(b, '{');
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            sb_putc(b, ',');
-        if (!v[i]) {
-            sb_put(b, "NULL", 4);
-            continue;
-        }
-        sb_putc(b, '"');
-        for (const char *s = v[i]; *s; s++) {
-            if (*s == '"' || *s == '\\')
-                sb_putc(b, '\\');
-            sb_putc(b, *s);
-        }
-        sb_putc(b, '"');
-    }
-    sb_putc(b, '}');
-}
 
 /* An array literal of integers (< 0 or 0 when zero_is_null: NULL). */
 static void pg_int_array(strbuf *b, const proc_entry *v, size_t n, int which)
@@ -436,7 +416,7 @@ int db_upsert_procedures(db_conn *c, const proc_entry *v, size_t n, long *upsert
                    : text_fields[k] == PF_NAME           ? v[i].name
                    : text_fields[k] == PF_FIELD_CODE     ? v[i].field_code
                                                          : due_unit_name(v[i].unit);
-        pg_array(&arr[k == 3 ? 5 : k], col, n);
+        db_pg_array(&arr[k == 3 ? 5 : k], col, n);
     }
     pg_int_array(&arr[3], v, n, PF_SERVICE_LEVEL);
     pg_int_array(&arr[4], v, n, PF_DURATION);
