@@ -558,7 +558,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     opmetrics_request(srv->app->ops, st->route, st->status, ms / 1e3);
     if (!srv->app->cfg->access_log)
         goto done;
-    json_t *line = json_pack("{sssssisfsbss?}", "method", st->method, "path", st->path,
+    /* a dossier's code is its content: the log names the route, not the code */
+    const char *path = st->route == ROUTE_DOSSIER ? "/v1/dossiers/{code}" : st->path;
+    json_t *line = json_pack("{sssssisfsbss?}", "method", st->method, "path", path,
                              "status", st->status, "ms", ms,
                              "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK,
                              "key", st->key_id[0] ? st->key_id : NULL);

@@ -73,6 +73,7 @@ pid=$!
 for _ in $(seq 50); do curl -s "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 expect "healthz" sh -c "curl -s http://127.0.0.1:$port/healthz | grep -q ok"
 expect "metrics" sh -c "curl -s -H '$auth' 'http://127.0.0.1:$port/v1/metrics?period=2024-03' | grep -q '\"received\":'"
+expect "one dossier" sh -c "curl -s -H '$auth' http://127.0.0.1:$port/v1/dossiers/CLI-1 | grep -q '\"code\":\"CLI-1\"'"
 expect "metrics without a key is 401" sh -c "curl -s -o /dev/null -w '%{http_code}' 'http://127.0.0.1:$port/v1/metrics' | grep -q 401"
 "$bin" demo-data --count 60000 --seed 4 > "$tmp/big.ndjson"
 curl -s -o "$tmp/big.out" -w '%{http_code}' -H 'Content-Type: application/x-ndjson' -H "$auth" \
@@ -88,6 +89,8 @@ expect "serve exits 0 on SIGTERM" test "$src" = 0
 expect "in-flight ingest completed" test "$(cat "$tmp/big.code")" = 200
 expect "in-flight ingest stored everything" grep -q '"received":60000' "$tmp/big.out"
 expect "access log is JSON lines" grep -q '"method":"POST","path":"/v1/dossiers"' "$tmp/serve.log"
+expect "access log names the route, not the dossier code" sh -c \
+    "grep -q '/v1/dossiers/{code}' $tmp/serve.log && ! grep -q CLI-1 $tmp/serve.log"
 
 psql "$MOTCUA_TEST_DB" -qc "DROP DATABASE $db" >/dev/null 2>&1
 echo "cli: $pass passed, $fail failed"
