@@ -784,29 +784,6 @@ START_TEST(test_put_procedures)
 }
 END_TEST
 
-/* Days since 1970-01-01 of a civil date, and back to "YYYY-MM-DD". */
-static long days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_fmt(long z, char *buf, size_t cap)
-{
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    long d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
-    snprintf(buf, cap, "%04d-%02d-%02d", (int)(yoe + era * 400 + (m <= 2)), (int)m, (int)d);
-}
-
 START_TEST(test_put_calendar)
 {
     seed();
@@ -814,9 +791,9 @@ START_TEST(test_put_calendar)
     /* one weekday of 2025 per value, made a day off named with the value */
     json_t *body = json_array();
     char dates[NVALS][40];
-    long day = days_from_civil(2025, 3, 3); /* a Monday */
+    int64_t day = D(2025, 3, 3); /* a Monday */
     for (size_t i = 0; i < NVALS; i++) {
-        civil_fmt(day, dates[i], sizeof dates[i]);
+        fmt_day(day, dates[i], sizeof dates[i]);
         json_array_append_new(body, json_pack("{sssbss}", "date", dates[i], "working", 0,
                                               "name", val(i)));
         day += (i % 5 == 4) ? 3 : 1; /* Monday to Friday, then the next Monday */

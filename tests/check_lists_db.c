@@ -31,40 +31,10 @@
 
 /* ---- dates, instants and working days, written from the spec ----------------------------- */
 
-#define NONE INT64_MIN
-#define US_SEC 1000000LL
 #define US_MIN (60LL * US_SEC)
-#define US_DAY (86400LL * US_SEC)
-#define VN_OFF (7LL * 3600LL * US_SEC)
 
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
 
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
-static int64_t lday(int64_t t) { return floor_div(t + VN_OFF, US_DAY); }
-static int64_t day_start(int64_t d) { return d * US_DAY - VN_OFF; }
-static int64_t day_end(int64_t d) { return day_start(d + 1) - 1; }
-static int64_t D(int y, int m, int d) { return days_from_civil(y, m, d); }
 /* Local date and time of day. */
 static int64_t at(int64_t day, int h, int mi, int s) { return day_start(day) + ((h * 60 + mi) * 60 + s) * US_SEC; }
 static bool working(int64_t d)
@@ -97,12 +67,6 @@ static int64_t add_working(int64_t d, int n)
     return d;
 }
 
-static void fmt_day(int64_t d, char *buf, size_t cap)
-{
-    int y, m, dd;
-    civil_from_days(d, &y, &m, &dd);
-    snprintf(buf, cap, "%04d-%02d-%02d", y, m, dd);
-}
 
 /* RFC 3339 in +07:00, microseconds only when not zero (as the service writes). */
 static void fmt_ts(int64_t t, char *buf, size_t cap)

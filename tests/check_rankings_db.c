@@ -32,47 +32,10 @@
 
 /* ---- dates and instants (µs since the epoch; days since 1970-01-01, Vietnam time) ---- */
 
-#define NONE INT64_MIN
-#define US_SEC 1000000LL
-#define US_DAY (86400LL * US_SEC)
-#define VN_OFF (7LL * 3600LL * US_SEC)
 
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
 
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
-static int64_t lday(int64_t t) { return floor_div(t + VN_OFF, US_DAY); }
-static int64_t day_start(int64_t d) { return d * US_DAY - VN_OFF; }
-static int64_t day_end(int64_t d) { return day_start(d + 1) - 1; }
-static int iso_wday(int64_t d) { return (int)((d % 7 + 7 + 3) % 7) + 1; } /* 1 = Monday */
-static int64_t D(int y, int m, int d) { return days_from_civil(y, m, d); }
 
-static void fmt_day(int64_t d, char *buf, size_t cap)
-{
-    int y, m, dd;
-    civil_from_days(d, &y, &m, &dd);
-    snprintf(buf, cap, "%04d-%02d-%02d", y, m, dd);
-}
 
 /* RFC 3339 in +07:00 with microseconds. */
 static void fmt_ts(int64_t t, char *buf, size_t cap)
@@ -1182,50 +1145,9 @@ END_TEST
 
 /* ---- CSV ----------------------------------------------------------------------------- */
 
-#define CSV_MAX_CELLS 256
 
 /* One RFC 4180 row into out (malloc'd cells); 0 at the end. */
-static size_t csv_read_row(const char **p, const char *end, char **out)
-{
-    const char *s = *p;
-    size_t n = 0;
-    if (s >= end)
-        return 0;
-    for (;;) {
-        tl_buf cell = { 0 };
-        tl_buf_puts(&cell, "");
-        if (s < end && *s == '"') {
-            for (s++; s < end; s++) {
-                if (*s == '"' && (s + 1 >= end || s[1] != '"')) {
-                    s++;
-                    break;
-                }
-                tl_buf_put(&cell, s, 1);
-                s += *s == '"';
-            }
-        } else {
-            for (; s < end && *s != ',' && *s != '\r' && *s != '\n'; s++)
-                tl_buf_put(&cell, s, 1);
-        }
-        ck_assert_msg(n < CSV_MAX_CELLS, "CSV row with too many cells");
-        out[n++] = cell.p;
-        if (s < end && *s == ',') {
-            s++;
-            continue;
-        }
-        s += s < end && *s == '\r';
-        s += s < end && *s == '\n';
-        break;
-    }
-    *p = s;
-    return n;
-}
 
-static void csv_free_row(char **cells, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(cells[i]);
-}
 
 /* A CSV cell against a JSON value (null: empty; a text starting with = + - @
  * carries the guard "'"). */

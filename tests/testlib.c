@@ -532,3 +532,89 @@ void tl_assert_error(json_t *body, const char *code)
     const char *msg = tl_jstr(body, "error.message");
     ck_assert_msg(msg != NULL && msg[0] != '\0', "error.message is empty");
 }
+
+/* ---- the tests' own date arithmetic and CSV reader (see testlib.h) ---------- */
+
+int64_t days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+
+int64_t lday(int64_t t) { return floor_div(t + VN_OFF, US_DAY); }
+
+int64_t day_start(int64_t d) { return d * US_DAY - VN_OFF; }
+
+int64_t day_end(int64_t d) { return day_start(d + 1) - 1; }
+
+int iso_wday(int64_t d) { return (int)((d % 7 + 7 + 3) % 7) + 1; } /* 1 = Monday */
+
+int64_t D(int y, int m, int d) { return days_from_civil(y, m, d); }
+
+void fmt_day(int64_t d, char *buf, size_t cap)
+{
+    int y, m, dd;
+    civil_from_days(d, &y, &m, &dd);
+    snprintf(buf, cap, "%04d-%02d-%02d", y, m, dd);
+}
+
+size_t csv_read_row(const char **p, const char *end, char **out)
+{
+    const char *s = *p;
+    size_t n = 0;
+    if (s >= end)
+        return 0;
+    for (;;) {
+        tl_buf cell = { 0 };
+        tl_buf_puts(&cell, "");
+        if (s < end && *s == '"') {
+            for (s++; s < end; s++) {
+                if (*s == '"' && (s + 1 >= end || s[1] != '"')) {
+                    s++;
+                    break;
+                }
+                tl_buf_put(&cell, s, 1);
+                s += *s == '"';
+            }
+        } else {
+            for (; s < end && *s != ',' && *s != '\r' && *s != '\n'; s++)
+                tl_buf_put(&cell, s, 1);
+        }
+        ck_assert_msg(n < CSV_MAX_CELLS, "CSV row with too many cells");
+        out[n++] = cell.p;
+        if (s < end && *s == ',') {
+            s++;
+            continue;
+        }
+        s += s < end && *s == '\r';
+        s += s < end && *s == '\n';
+        break;
+    }
+    *p = s;
+    return n;
+}
+
+void csv_free_row(char **cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(cells[i]);
+}

@@ -135,4 +135,28 @@ void tl_assert_error(json_t *body, const char *code);
 /* A formatted context string for messages (a static rotating buffer). */
 const char *tl_msg_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+
+/* ---- the tests' own date arithmetic and CSV reader -----------------------
+ * Written from the spec, independent of service/ts.c and service/csv.c, so
+ * that the integration suites' expected values never borrow the code under
+ * test. Instants in µs since the epoch, days since 1970-01-01 (Vietnam time). */
+#define NONE INT64_MIN
+#define US_SEC 1000000LL
+#define US_DAY (86400LL * US_SEC)
+#define VN_OFF (7LL * 3600LL * US_SEC)
+#define CSV_MAX_CELLS 256
+
+int64_t days_from_civil(int y, int m, int d);
+void civil_from_days(int64_t z, int *y, int *m, int *d);
+int64_t floor_div(int64_t a, int64_t b);
+int64_t lday(int64_t t);                 /* local date of an instant */
+int64_t day_start(int64_t d);            /* 00:00 local */
+int64_t day_end(int64_t d);              /* 23:59:59.999999 local */
+int iso_wday(int64_t d);                 /* 1 = Monday */
+int64_t D(int y, int m, int d);
+void fmt_day(int64_t d, char *buf, size_t cap);   /* YYYY-MM-DD */
+/* Reads one RFC 4180 row at *p into malloc'd cells; the count, 0 at the end. */
+size_t csv_read_row(const char **p, const char *end, char **out);
+void csv_free_row(char **cells, size_t n);
+
 #endif
