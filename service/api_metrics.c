@@ -1,12 +1,13 @@
 /*
  * api_metrics.c - GET /v1/metrics (spec §5): parse the query, stream the
- * rows from the database into the aggregator, render JSON or CSV.
+ * numbers into the aggregator (metrics_source.c), render JSON or CSV.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "metrics.h"
+#include "metrics_source.h"
 
 const char *api_metrics_label(void *ctx, dim_t dim, const char *key)
 {
@@ -18,18 +19,6 @@ const char *api_metrics_label(void *ctx, dim_t dim, const char *key)
     if (dim == DIM_PROCEDURE)
         return db_labels_find(&run->procedure, key);
     return NULL;
-}
-
-typedef struct {
-    metrics_result_t *m;
-    int rc;
-} feed_ctx;
-
-static int feed(void *ctx, const metrics_row_t *row)
-{
-    feed_ctx *f = ctx;
-    f->rc = metrics_add(f->m, row);
-    return f->rc;
 }
 
 void api_metrics_run_free(metrics_run_t *run)
@@ -52,11 +41,11 @@ int api_metrics_run(app_t *app, const metrics_query_t *q, const char *group_para
     }
     int rc;
     const calendar_t *cal = refdata_calendar(app->ref, c, &rc);
-    feed_ctx f = { NULL, 0 };
+    int add_rc = 0;
     bool oom = false;
     if (rc == DB_OK && !cal)
         rc = DB_ERROR;
-    if (rc == DB_OK && !(f.m = run->m = metrics_new(q, cal)))
+    if (rc == DB_OK && !(run->m = metrics_new(q, cal)))
         oom = true;
     if (rc == DB_OK && !oom)
         rc = db_load_targets(c, &run->targets);
@@ -65,12 +54,12 @@ int api_metrics_run(app_t *app, const metrics_query_t *q, const char *group_para
     if (rc == DB_OK && !oom && q->group_dim == DIM_PROCEDURE)
         rc = db_load_labels(c, "procedure", &run->procedure);
     if (rc == DB_OK && !oom)
-        rc = db_metrics_rows(c, q, cal, refdata_office_hours(app->ref), feed, &f);
+        rc = metrics_source_fill(c, q, cal, refdata_office_hours(app->ref), run->m, &add_rc);
     db_release(app->pool, c);
 
-    if (f.rc == -2)
+    if (add_rc == -2)
         resp_error(resp, 400, "%s: more than 10000 groups; narrow the filters", group_param);
-    else if (oom || f.rc == -1)
+    else if (oom || add_rc == -1)
         resp_error(resp, 500, "out of memory");
     else if (rc != DB_OK)
         api_db_failure(resp, rc, "the metrics query");
