@@ -61,7 +61,7 @@ void api_ingest(app_t *app, const http_req *req, http_resp *resp)
         resp_unavailable(resp, "no database connection is available; retry later");
         return;
     }
-    ingest_t *in = ingest_new(c, fmt, INGEST_CHUNK);
+    ingest_t *in = ingest_new(c, fmt, INGEST_CHUNK, app->ref);
     if (!in) {
         db_release(app->pool, c);
         resp_error(resp, 500, "out of memory");

@@ -91,7 +91,7 @@ void api_procedures_put(app_t *app, const http_req *req, http_resp *resp)
     if (!(c = acquire(app, resp)))
         goto done;
     long upserted = 0;
-    int rc = db_upsert_procedures(c, v, n, &upserted);
+    int rc = db_upsert_procedures(c, refdata_office_hours(app->ref), v, n, &upserted);
     if (rc != DB_OK)
         api_db_failure(resp, rc, "storing the procedures");
     else
@@ -224,7 +224,7 @@ void api_calendar_put(app_t *app, const http_req *req, http_resp *resp)
     if (!(c = acquire(app, resp)))
         goto done;
     long upserted = 0, removed = 0;
-    int rc = db_put_overrides(c, v, n, &upserted, &removed);
+    int rc = db_put_overrides(c, refdata_office_hours(app->ref), v, n, &upserted, &removed);
     if (rc != DB_OK) {
         api_db_failure(resp, rc, "storing the calendar overrides");
         goto done;

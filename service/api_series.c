@@ -10,13 +10,12 @@
  * /v1/metrics over that bucket's own from/to), plus the two deltas, which
  * need the buckets of the year before the range too.
  *
- * How the year before is found: one pass over the rows feeds two
- * aggregations: the series itself over [from, to], and a "year-back" series
- * over [from_back, to_back], from_back = the start of the bucket holding
- * from - 380 days and to_back = the end of the bucket holding to - 364 days
- * (at most `to`): every bucket a year before a bucket of the range lies in
- * it, whole. The row stream is the one of the wider range (a superset of
- * both: metrics_add keeps only what each aggregation needs).
+ * How the year before is found: two aggregations are filled through
+ * metrics_source_fill (from the roll-ups when they can answer): the series
+ * itself over [from, to], and a "year-back" series over [from_back,
+ * to_back], from_back = the start of the bucket holding from - 380 days and
+ * to_back = the end of the bucket holding to - 364 days (at most `to`):
+ * every bucket a year before a bucket of the range lies in it, whole.
  *
  * Decisions (see docs/DECISIONS.md):
  *  - interval is required (400 naming `interval` when absent or unknown);
@@ -46,6 +45,7 @@
 
 #include "api.h"
 #include "metrics.h"
+#include "metrics_source.h"
 #include "period.h"
 #include "strbuf.h"
 
@@ -55,15 +55,6 @@ typedef struct {
     metrics_result_t *series, *back;
     int rc;
 } feed_ctx;
-
-static int feed(void *ctx, const metrics_row_t *row)
-{
-    feed_ctx *f = ctx;
-    f->rc = metrics_add(f->series, row);
-    if (f->rc == 0)
-        f->rc = metrics_add(f->back, row);
-    return f->rc;
-}
 
 /* The request's parameters without group_by (not a series parameter). */
 static size_t params_without_group_by(const http_req *req, kv_t *out)
@@ -326,7 +317,7 @@ static int series_queries(const http_req *req, metrics_query_t *q, metrics_query
 
 void api_series(app_t *app, const http_req *req, http_resp *resp)
 {
-    metrics_query_t q, back, stream;
+    metrics_query_t q, back;
     kv_t kv[HTTP_MAX_PARAMS];
     char bad[64], msg[256];
     target_set targets = { 0 };
@@ -346,10 +337,6 @@ void api_series(app_t *app, const http_req *req, http_resp *resp)
     }
     if (req_wants_csv(req))
         q.csv = true;
-    /* The rows of both ranges: those of the wider one (same as_of, filters). */
-    stream = q;
-    stream.period.from = back.period.from < q.period.from ? back.period.from : q.period.from;
-
     db_conn *c = db_acquire(app->pool, app->cfg->db_wait_ms);
     if (c == NULL) {
         resp_unavailable(resp, "no database connection is available; retry later");
@@ -364,8 +351,9 @@ void api_series(app_t *app, const http_req *req, http_resp *resp)
     if (rc == DB_OK && !oom)
         rc = db_load_targets(c, &targets);
     if (rc == DB_OK && !oom)
-        rc = db_metrics_rows(c, &stream, cal, refdata_office_hours(app->ref), feed,
-                             &f);
+        rc = metrics_source_fill(c, &q, cal, refdata_office_hours(app->ref), f.series, &f.rc);
+    if (rc == DB_OK && !oom)
+        rc = metrics_source_fill(c, &back, cal, refdata_office_hours(app->ref), f.back, &f.rc);
     db_release(app->pool, c);
 
     if (oom || f.rc == -1) {

@@ -21,7 +21,7 @@
 
 struct db_conn {
     PGconn *pg;
-    bool staged;          /* the session's staging table exists */
+    unsigned staged;      /* DB_STAGE_* bits: the session's staging tables that exist */
     char err[256];
 };
 
@@ -72,6 +72,8 @@ static int fail(db_conn *c, const char *what, PGresult *res)
 PGconn *db_pgconn(db_conn *c) { return c->pg; }
 int db_fail(db_conn *c, const char *what, PGresult *res) { return fail(c, what, res); }
 void db_set_error(db_conn *c, const char *msg) { snprintf(c->err, sizeof c->err, "%s", msg); }
+bool db_staged(const db_conn *c, unsigned bit) { return (c->staged & bit) != 0; }
+void db_set_staged(db_conn *c, unsigned bit) { c->staged |= bit; }
 
 static int open_conn(db_conn *c, const char *conninfo)
 {
@@ -79,7 +81,7 @@ static int open_conn(db_conn *c, const char *conninfo)
         c->pg = PQconnectdb(conninfo);
     } else if (PQstatus(c->pg) != CONNECTION_OK) {
         PQreset(c->pg);
-        c->staged = false;
+        c->staged = 0;
     }
     if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
         set_err(c, "connect");
@@ -159,7 +161,7 @@ static void check_idle(db_conn *c)
     struct pollfd pfd = { PQsocket(c->pg), POLLIN, 0 };
     if (pfd.fd < 0 || poll(&pfd, 1, 0) != 0) {
         PQreset(c->pg);
-        c->staged = false;
+        c->staged = 0;
     }
 }
 
@@ -235,7 +237,7 @@ int db_commit(db_conn *c) { return exec_ok(c, "COMMIT"); }
 void db_rollback(db_conn *c)
 {
     PQclear(PQexec(c->pg, "ROLLBACK"));
-    c->staged = false;
+    c->staged = 0;
 }
 
 /* ---- migrations ------------------------------------------------------------------ */
@@ -334,23 +336,6 @@ static bool read_dossier(const PGresult *r, int row, int c0, arena_t *a, dossier
 /* ---- text building ---------------------------------------------------------------------- */
 
 /* COPY text format: backslash escapes for the four special bytes, \N for null. */
-static void copy_str(strbuf *b, const char *s)
-{
-    if (!s) {
-        sb_put(b, "\\N", 2);
-        return;
-    }
-    for (; *s; s++) {
-        switch (*s) {
-        case '\\': sb_put(b, "\\\\", 2); break;
-        case '\t': sb_put(b, "\\t", 2); break;
-        case '\n': sb_put(b, "\\n", 2); break;
-        case '\r': sb_put(b, "\\r", 2); break;
-        default: sb_putc(b, *s);
-        }
-    }
-}
-
 static void copy_int(strbuf *b, int64_t v, bool null)
 {
     if (null) {
@@ -374,10 +359,10 @@ static void copy_ts(strbuf *b, ts_t t)
 
 static void copy_row(strbuf *b, const dossier_t *d)
 {
-    copy_str(b, d->code); sb_putc(b, '\t');
-    copy_str(b, d->agency_code); sb_putc(b, '\t');
-    copy_str(b, d->procedure_code); sb_putc(b, '\t');
-    copy_str(b, d->field_code); sb_putc(b, '\t');
+    db_copy_text(b, d->code); sb_putc(b, '\t');
+    db_copy_text(b, d->agency_code); sb_putc(b, '\t');
+    db_copy_text(b, d->procedure_code); sb_putc(b, '\t');
+    db_copy_text(b, d->field_code); sb_putc(b, '\t');
     copy_int(b, d->service_level, d->service_level == 0); sb_putc(b, '\t');
     copy_int(b, d->channel, false); sb_putc(b, '\t');
     copy_int(b, d->status, false); sb_putc(b, '\t');
@@ -429,12 +414,12 @@ int db_lock_existing(db_conn *c, const char *const *codes, size_t n, arena_t *a,
 
 static int ensure_stage(db_conn *c)
 {
-    if (c->staged)
+    if (c->staged & DB_STAGE_DOSSIER)
         return DB_OK;
     int rc = exec_ok(c, "CREATE TEMP TABLE IF NOT EXISTS stage_dossier "
                         "(LIKE dossier INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
     if (rc == DB_OK)
-        c->staged = true;
+        c->staged |= DB_STAGE_DOSSIER;
     return rc;
 }
 
@@ -589,15 +574,18 @@ int db_get_dossier(db_conn *c, const char *code, const calendar_t *cal, const of
     return DB_OK;
 }
 
-/* The WHERE clause of a metrics query; $1 as_of, $2 period start, then the filters. */
-static const char METRICS_SQL[] =
+/* The columns of a metrics row (metrics_row_cb reads them by position). */
+static const char ROWS_SELECT[] =
     "SELECT d.agency_code, d.procedure_code, COALESCE(d.field_code, p.field_code),"
     " COALESCE(d.service_level, p.service_level), d.channel, d.status, d.received_at,"
     " d.due_at, d.finished_at, d.supplement_requested_at, d.updated_at,"
     " d.supplement_count, d.fee, p.has_fee, d.paid_online, d.apology,"
     " p.duration, p.duration_unit"
-    " FROM dossier d LEFT JOIN procedure p ON p.code = d.procedure_code"
-    " WHERE d.status NOT IN (1, 3) AND d.received_at <= $1::timestamptz"
+    " FROM dossier d LEFT JOIN procedure p ON p.code = d.procedure_code WHERE ";
+
+/* The WHERE clause of a metrics query; $1 as_of, $2 period start, then the filters. */
+static const char METRICS_WHERE[] =
+    "d.status NOT IN (1, 3) AND d.received_at <= $1::timestamptz"
     "  AND (d.finished_at IS NULL OR d.finished_at >= $2::timestamptz)"
     "  AND ($3::boolean IS NOT TRUE OR d.received_at >= $2::timestamptz)"
     "  AND ($4::text IS NULL OR d.agency_code = $4)"
@@ -638,32 +626,23 @@ static int metrics_row_cb(const PGresult *r, int i, const metrics_feed *f)
     return f->row(f->ctx, &m);
 }
 
-int db_metrics_rows(db_conn *c, const metrics_query_t *q, const calendar_t *cal,
-                    const office_hours *oh, int (*row)(void *ctx, const metrics_row_t *r),
-                    void *ctx)
+int db_stream_rows(db_conn *c, const char *where, int nparams, const char *const *params,
+                   const calendar_t *cal, const office_hours *oh,
+                   int (*row)(void *ctx, const metrics_row_t *r), void *ctx)
 {
-    if (q->match_none)
-        return DB_OK; /* a scoped key asked outside its scope: no rows */
     const metrics_feed feed = { cal, oh, row, ctx };
-    char as_of[TS_FMT_MAX], start[TS_FMT_MAX], ch[8], lvl[8], prefix[sizeof q->agency];
-    ts_format_pg(q->as_of, as_of, sizeof as_of);
-    ts_format_pg(ts_day_start(q->period.from), start, sizeof start);
-    snprintf(ch, sizeof ch, "%d", q->channel);
-    snprintf(lvl, sizeof lvl, "%d", q->service_level);
-    size_t alen = strlen(q->agency);
-    bool is_prefix = alen > 0 && q->agency[alen - 1] == '*';
-    if (is_prefix) {
-        memcpy(prefix, q->agency, alen - 1);
-        prefix[alen - 1] = '\0';
+    strbuf sql = { 0 };
+    sb_puts(&sql, ROWS_SELECT);
+    sb_puts(&sql, where);
+    if (sql.oom) {
+        free(sql.p);
+        snprintf(c->err, sizeof c->err, "out of memory");
+        return DB_ERROR;
     }
-    const char *params[9] = {
-        as_of, start, q->basis == BASIS_COHORT ? "true" : "false",
-        alen && !is_prefix ? q->agency : NULL, is_prefix ? prefix : NULL,
-        q->procedure[0] ? q->procedure : NULL, q->field[0] ? q->field : NULL,
-        q->channel ? ch : NULL, q->service_level ? lvl : NULL,
-    };
-    if (!PQsendQueryParams(c->pg, METRICS_SQL, 9, NULL, params, NULL, NULL, 1))
-        return fail(c, "metrics query", NULL);
+    int sent = PQsendQueryParams(c->pg, sql.p, nparams, NULL, params, NULL, NULL, 1);
+    free(sql.p);
+    if (!sent)
+        return fail(c, "rows query", NULL);
     PQsetSingleRowMode(c->pg);
     int rc = DB_OK, stopped = 0;
     PGresult *res;
@@ -676,12 +655,47 @@ int db_metrics_rows(db_conn *c, const metrics_query_t *q, const calendar_t *cal,
         } else if (st == PGRES_TUPLES_OK) {
             PQclear(res);
         } else {
-            rc = fail(c, "metrics query", res);
+            rc = fail(c, "rows query", res);
         }
     }
     if (rc == DB_OK && stopped)
         rc = DB_ERROR;
     return rc;
+}
+
+/* The filters of a metrics query as parameters $first.. $first+5 (agency,
+ * agency prefix, procedure, field, channel, service level); buffers in f. */
+void db_filter_params(const metrics_query_t *q, db_filter_buf *f, const char **out)
+{
+    snprintf(f->ch, sizeof f->ch, "%d", q->channel);
+    snprintf(f->lvl, sizeof f->lvl, "%d", q->service_level);
+    size_t alen = strlen(q->agency);
+    bool is_prefix = alen > 0 && q->agency[alen - 1] == '*';
+    if (is_prefix) {
+        memcpy(f->prefix, q->agency, alen - 1);
+        f->prefix[alen - 1] = '\0';
+    }
+    out[0] = alen && !is_prefix ? q->agency : NULL;
+    out[1] = is_prefix ? f->prefix : NULL;
+    out[2] = q->procedure[0] ? q->procedure : NULL;
+    out[3] = q->field[0] ? q->field : NULL;
+    out[4] = q->channel ? f->ch : NULL;
+    out[5] = q->service_level ? f->lvl : NULL;
+}
+
+int db_metrics_rows(db_conn *c, const metrics_query_t *q, const calendar_t *cal,
+                    const office_hours *oh, int (*row)(void *ctx, const metrics_row_t *r),
+                    void *ctx)
+{
+    if (q->match_none)
+        return DB_OK; /* a scoped key asked outside its scope: no rows */
+    char as_of[TS_FMT_MAX], start[TS_FMT_MAX];
+    db_filter_buf fb;
+    ts_format_pg(q->as_of, as_of, sizeof as_of);
+    ts_format_pg(ts_day_start(q->period.from), start, sizeof start);
+    const char *params[9] = { as_of, start, q->basis == BASIS_COHORT ? "true" : "false" };
+    db_filter_params(q, &fb, params + 3);
+    return db_stream_rows(c, METRICS_WHERE, 9, params, cal, oh, row, ctx);
 }
 
 /* ---- labels ------------------------------------------------------------------------------------ */

@@ -53,6 +53,11 @@ void db_close(db_conn *c);
 PGconn *db_pgconn(db_conn *c);
 int db_fail(db_conn *c, const char *what, PGresult *res);
 void db_set_error(db_conn *c, const char *msg);
+/* The session's temporary staging tables (gone after a rollback or a
+ * reconnect): whether one exists, and that it now does. */
+enum { DB_STAGE_DOSSIER = 1, DB_STAGE_ROLLUP = 2 };
+bool db_staged(const db_conn *c, unsigned bit);
+void db_set_staged(db_conn *c, unsigned bit);
 
 /* SELECT 1. */
 int db_ping(db_conn *c);
@@ -103,6 +108,19 @@ int db_get_dossier(db_conn *c, const char *code, const calendar_t *cal, const of
 int db_metrics_rows(db_conn *c, const metrics_query_t *q, const calendar_t *cal,
                     const office_hours *oh, int (*row)(void *ctx, const metrics_row_t *r),
                     void *ctx);
+
+/* For the db layer (db_rollup.c): streams the metrics rows of the dossiers
+ * selected by `where` (SQL over "dossier d LEFT JOIN procedure p", every
+ * value a parameter), as db_metrics_rows does. */
+int db_stream_rows(db_conn *c, const char *where, int nparams, const char *const *params,
+                   const calendar_t *cal, const office_hours *oh,
+                   int (*row)(void *ctx, const metrics_row_t *r), void *ctx);
+/* A query's filters as six parameters (agency, agency prefix, procedure,
+ * field, channel, service level; NULL = none), texts kept in *f. */
+typedef struct {
+    char ch[8], lvl[8], prefix[FILTER_MAX * 4 + 2];
+} db_filter_buf;
+void db_filter_params(const metrics_query_t *q, db_filter_buf *f, const char **out);
 
 /* code -> name of every agency or procedure ("agency" / "procedure"), sorted
  * by code for binary search. The caller frees with db_labels_free. */

@@ -14,6 +14,8 @@
  */
 #include "db_reference.h"
 #include "db_bin.h"
+#include "db_rollup.h"
+#include "refdata.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,7 +400,7 @@ static const char UPSERT_PROCEDURES[] =
     "  duration = EXCLUDED.duration, duration_unit = EXCLUDED.duration_unit,"
     "  has_fee = EXCLUDED.has_fee";
 
-int db_upsert_procedures(db_conn *c, const proc_entry *v, size_t n, long *upserted)
+static int upsert_rows(db_conn *c, const proc_entry *v, size_t n, long *upserted)
 {
     *upserted = 0;
     if (n == 0)
@@ -442,6 +444,99 @@ done:
     for (int k = 0; k < 7; k++)
         free(arr[k].p);
     free(col);
+    return rc;
+}
+
+static bool str_differs(const char *a, const char *b)
+{
+    return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+}
+
+/* The codes of v whose catalog columns (what the roll-ups depend on) will
+ * change: the last entry of each code against the stored row. Borrowed
+ * strings in *out (malloc'd, caller frees). */
+static int changed_procedures(db_conn *c, const proc_entry *v, size_t n, arena_t *a,
+                              const char ***out, size_t *nout)
+{
+    const char **codes = malloc((n ? n : 1) * sizeof *codes);
+    ru_catalog *old = NULL;
+    size_t nold = 0, m = 0;
+    *out = NULL;
+    *nout = 0;
+    if (!codes) {
+        db_set_error(c, "out of memory");
+        return DB_ERROR;
+    }
+    for (size_t i = 0; i < n; i++)
+        codes[i] = v[i].code;
+    int rc = db_rollup_catalog(c, codes, n, a, &old, &nold);
+    for (size_t i = 0; rc == DB_OK && i < n; i++) {
+        bool last = true;
+        for (size_t j = i + 1; j < n && last; j++)
+            last = strcmp(v[j].code, v[i].code) != 0;
+        const ru_catalog *o = ru_catalog_find(old, nold, v[i].code);
+        if (last && (!o || str_differs(o->field_code, v[i].field_code) ||
+                     o->service_level != v[i].service_level || o->duration != v[i].duration ||
+                     o->unit != v[i].unit || o->has_fee != v[i].has_fee))
+            codes[m++] = v[i].code;
+    }
+    free(old);
+    if (rc != DB_OK) {
+        free(codes);
+        return rc;
+    }
+    *out = codes;
+    *nout = m;
+    return DB_OK;
+}
+
+/*
+ * The catalog and the roll-ups change together: under the exclusive
+ * reference lock, the dossiers of the procedures whose catalog columns change
+ * are taken out of the roll-ups with the old entries and put back with the
+ * new ones, in the transaction of the upsert.
+ */
+int db_upsert_procedures(db_conn *c, const office_hours *oh, const proc_entry *v, size_t n,
+                         long *upserted)
+{
+    *upserted = 0;
+    if (n == 0)
+        return DB_OK;
+    arena_t a;
+    arena_init(&a);
+    const char **changed = NULL;
+    size_t nchanged = 0;
+    bool built = false;
+    calendar_t *cal = NULL;
+    rollup_acc *acc = rollup_acc_new();
+    int rc = acc ? db_begin(c) : DB_ERROR;
+    if (!acc) {
+        db_set_error(c, "out of memory");
+        goto done;
+    }
+    if (rc != DB_OK)
+        goto done;
+    if ((rc = db_reference_lock(c, true)) != DB_OK || (rc = db_rollup_built(c, &built)) != DB_OK)
+        goto fail;
+    if (built && ((rc = changed_procedures(c, v, n, &a, &changed, &nchanged)) != DB_OK ||
+                  (nchanged && (rc = refdata_build(c, &cal)) != DB_OK) ||
+                  (rc = db_rollup_pass_procedures(c, acc, cal, oh, changed, nchanged, -1)) != DB_OK))
+        goto fail;
+    if ((rc = upsert_rows(c, v, n, upserted)) != DB_OK)
+        goto fail;
+    if (built && ((rc = db_rollup_pass_procedures(c, acc, cal, oh, changed, nchanged, +1)) != DB_OK ||
+                  (rc = db_rollup_apply(c, acc)) != DB_OK))
+        goto fail;
+    if ((rc = db_commit(c)) == DB_OK)
+        goto done;
+fail:
+    db_rollback(c);
+    *upserted = 0;
+done:
+    free(changed);
+    calendar_free(cal);
+    rollup_acc_free(acc);
+    arena_free(&a);
     return rc;
 }
 
@@ -490,8 +585,8 @@ int db_list_procedures(db_conn *c, arena_t *a, proc_entry **out, size_t *n)
     return DB_OK;
 }
 
-int db_import_procedures_csv(db_conn *c, const char *buf, size_t len, json_t **result,
-                             long *rejected, char *msg, size_t cap)
+int db_import_procedures_csv(db_conn *c, const office_hours *oh, const char *buf, size_t len,
+                             json_t **result, long *rejected, char *msg, size_t cap)
 {
     proc_csv p;
     long upserted = 0;
@@ -504,7 +599,7 @@ int db_import_procedures_csv(db_conn *c, const char *buf, size_t len, json_t **r
     } else if (prc != 0) {
         db_set_error(c, "out of memory");
         rc = DB_ERROR;
-    } else if ((rc = db_upsert_procedures(c, p.v, p.n, &upserted)) == DB_OK) {
+    } else if ((rc = db_upsert_procedures(c, oh, p.v, p.n, &upserted)) == DB_OK) {
         *rejected = p.rejected;
         *result = json_pack("{sIsIsIsO}", "received", (json_int_t)p.received, "upserted",
                             (json_int_t)upserted, "rejected", (json_int_t)p.rejected, "errors",
@@ -533,17 +628,59 @@ static int exec_params(db_conn *c, const char *what, const char *sql, int n,
     return DB_OK;
 }
 
-int db_put_overrides(db_conn *c, const cal_change *v, size_t n, long *upserted, long *removed)
+/* The roll-ups after a calendar change: the dossiers the changed days can
+ * affect, out with the old calendar and back in with the new one. */
+static int rollup_days(db_conn *c, const office_hours *oh, const cal_change *v, size_t n,
+                       const calendar_t *old)
+{
+    calendar_t *cal = NULL;
+    rollup_acc *acc = NULL;
+    day_t lo = 0, hi = -1;
+    int rc = refdata_build(c, &cal);
+    for (size_t i = 0; rc == DB_OK && i < n; i++) {
+        if (cal_is_working(old, v[i].day) == cal_is_working(cal, v[i].day))
+            continue;
+        if (hi < lo || v[i].day < lo)
+            lo = v[i].day;
+        if (hi < v[i].day)
+            hi = v[i].day;
+    }
+    if (rc == DB_OK && lo <= hi) {
+        if (!(acc = rollup_acc_new())) {
+            db_set_error(c, "out of memory");
+            rc = DB_ERROR;
+        }
+        if (rc == DB_OK)
+            rc = db_rollup_pass_days(c, acc, old, oh, lo, hi, -1);
+        if (rc == DB_OK)
+            rc = db_rollup_pass_days(c, acc, cal, oh, lo, hi, +1);
+        if (rc == DB_OK)
+            rc = db_rollup_apply(c, acc);
+    }
+    rollup_acc_free(acc);
+    calendar_free(cal);
+    return rc;
+}
+
+int db_put_overrides(db_conn *c, const office_hours *oh, const cal_change *v, size_t n,
+                     long *upserted, long *removed)
 {
     int rc;
+    bool built = false;
+    calendar_t *old = NULL;
     *upserted = *removed = 0;
     if ((rc = db_begin(c)) != DB_OK)
         return rc;
-    /* The version first: its row lock orders concurrent changes. */
+    /* The version first: its row lock orders concurrent changes, and it is
+     * the reference lock that keeps ingest out until the roll-ups follow. */
     rc = exec_params(c, "calendar version",
                      "INSERT INTO reference_version (id, calendar) VALUES (1, 1)"
                      " ON CONFLICT (id) DO UPDATE SET calendar = reference_version.calendar + 1",
                      0, NULL, NULL);
+    if (rc == DB_OK)
+        rc = db_rollup_built(c, &built);
+    if (rc == DB_OK && built)
+        rc = refdata_build(c, &old);
     for (size_t i = 0; rc == DB_OK && i < n; i++) {
         char day[DAY_FMT_MAX];
         long k = 0;
@@ -564,6 +701,9 @@ int db_put_overrides(db_conn *c, const cal_change *v, size_t n, long *upserted, 
             *upserted += k;
         }
     }
+    if (rc == DB_OK && built)
+        rc = rollup_days(c, oh, v, n, old);
+    calendar_free(old);
     if (rc == DB_OK)
         rc = db_commit(c);
     if (rc != DB_OK) {

@@ -80,11 +80,14 @@ void proc_csv_free(proc_csv *p);
 
 /* ---- the procedure catalog (SQL) -------------------------------------------------- */
 
-/* Upserts entries by code in one statement (one transaction). A code given
- * twice: the later entry wins. The catalog columns are replaced whole; the
- * name only when the entry has one (names also arrive with dossiers: the
- * latest non-null write wins). *upserted = distinct codes written. */
-int db_upsert_procedures(db_conn *c, const proc_entry *v, size_t n, long *upserted);
+/* Upserts entries by code in one transaction. A code given twice: the later
+ * entry wins. The catalog columns are replaced whole; the name only when the
+ * entry has one (names also arrive with dossiers: the latest non-null write
+ * wins). The roll-ups of the procedures whose catalog columns change are
+ * recomputed in the same transaction (oh: for 'hours' due dates).
+ * *upserted = distinct codes written. */
+int db_upsert_procedures(db_conn *c, const office_hours *oh, const proc_entry *v, size_t n,
+                         long *upserted);
 
 /* Every row of the procedure table, ordered by code (bytewise), strings in
  * arena a, the array malloc'd in *out (caller frees). Procedures known only
@@ -96,8 +99,8 @@ int db_list_procedures(db_conn *c, arena_t *a, proc_entry **out, size_t *n);
  * {"received","upserted","rejected","errors":[...]} (caller owns) and
  * *rejected. DB_OK; 1 when the file as a whole is invalid (msg, nothing
  * stored); DB_ERROR (also out of memory), DB_DOWN on failure (db_error). */
-int db_import_procedures_csv(db_conn *c, const char *buf, size_t len, json_t **result,
-                             long *rejected, char *msg, size_t cap);
+int db_import_procedures_csv(db_conn *c, const office_hours *oh, const char *buf, size_t len,
+                             json_t **result, long *rejected, char *msg, size_t cap);
 
 /* ---- calendar overrides (SQL) ---------------------------------------------------------- */
 
@@ -108,8 +111,10 @@ typedef struct {
 } cal_change;
 
 /* Applies changes in order in one transaction that also bumps the calendar
- * version. *upserted / *removed: overrides written / actually deleted. */
-int db_put_overrides(db_conn *c, const cal_change *v, size_t n, long *upserted, long *removed);
+ * version and recomputes the roll-ups of the dossiers the changed days
+ * affect. *upserted / *removed: overrides written / actually deleted. */
+int db_put_overrides(db_conn *c, const office_hours *oh, const cal_change *v, size_t n,
+                     long *upserted, long *removed);
 
 /* Every stored override, each passed to each() (nonzero: stop, DB_ERROR),
  * and the calendar version they belong to, read in one snapshot. */

@@ -6,6 +6,8 @@
 #include "ingest.h"
 
 #include "auth.h"
+#include "db_rollup.h"
+#include "rollup.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,8 @@ struct ingest {
     const char *scope;        /* agency scope of the key, NULL = all (borrowed) */
     void (*progress)(void *, const ingest_counts *);
     void *progress_ctx;
+    refdata_t *ref;           /* calendar and office hours for the roll-ups (borrowed) */
+    rollup_acc *acc;          /* the chunk's roll-up deltas */
 };
 
 ingest_outcome ingest_decide(const dossier_t *stored, const dossier_t *in)
@@ -39,7 +43,7 @@ ingest_outcome ingest_decide(const dossier_t *stored, const dossier_t *in)
     return OUT_UPDATED;
 }
 
-ingest_t *ingest_new(db_conn *c, body_format format, size_t chunk)
+ingest_t *ingest_new(db_conn *c, body_format format, size_t chunk, refdata_t *ref)
 {
     ingest_t *in = calloc(1, sizeof *in);
     if (!in)
@@ -50,7 +54,9 @@ ingest_t *ingest_new(db_conn *c, body_format format, size_t chunk)
     arena_init(&in->arena);
     in->recs = malloc(in->chunk * sizeof *in->recs);
     in->errors = json_array();
-    if (!in->recs || !in->errors) {
+    in->ref = ref;
+    in->acc = rollup_acc_new();
+    if (!in->recs || !in->errors || !in->acc) {
         ingest_free(in);
         return NULL;
     }
@@ -65,6 +71,7 @@ void ingest_free(ingest_t *in)
     free(in->recs);
     free(in->stored);
     json_decref(in->errors);
+    rollup_acc_free(in->acc);
     free(in);
 }
 
@@ -243,6 +250,52 @@ done:
     return rc;
 }
 
+/*
+ * The roll-up deltas of the chunk: each replaced version taken out, each new
+ * version put in, both with the catalog and calendar in force (the caller
+ * holds the shared reference lock, so they stay in force until commit).
+ */
+static int rollup_deltas(ingest_t *in, const chunk_plan *p, const calendar_t *cal)
+{
+    const char **codes = malloc((2 * p->nwrite + 1) * sizeof *codes);
+    const dossier_t **old = malloc((p->nwrite + 1) * sizeof *old);
+    ru_catalog *cat = NULL;
+    size_t ncat = 0, n = 0;
+    int rc = DB_ERROR;
+    if (!codes || !old)
+        goto done;
+    for (size_t i = 0; i < p->nwrite; i++) {
+        dossier_t key = { .code = p->write[i]->code };
+        old[i] = in->nstored ? bsearch(&key, in->stored, in->nstored, sizeof *in->stored,
+                                       cmp_dossier_code)
+                             : NULL;
+        codes[n++] = p->write[i]->procedure_code;
+        if (old[i])
+            codes[n++] = old[i]->procedure_code;
+    }
+    if ((rc = db_rollup_catalog(in->db, codes, n, &in->arena, &cat, &ncat)) != DB_OK)
+        goto done;
+    const office_hours *oh = refdata_office_hours(in->ref);
+    rollup_acc_clear(in->acc);
+    for (size_t i = 0; i < p->nwrite && rc == DB_OK; i++) {
+        metrics_row_t r;
+        if (old[i]) {
+            rollup_row(old[i], ru_catalog_find(cat, ncat, old[i]->procedure_code), cal, oh, &r);
+            if (rollup_acc_add(in->acc, &r, cal, -1) != 0)
+                rc = DB_ERROR;
+        }
+        rollup_row(p->write[i], ru_catalog_find(cat, ncat, p->write[i]->procedure_code), cal,
+                   oh, &r);
+        if (rollup_acc_add(in->acc, &r, cal, +1) != 0)
+            rc = DB_ERROR;
+    }
+done:
+    free(codes);
+    free(old);
+    free(cat);
+    return rc;
+}
+
 /* One attempt at a chunk in one transaction. DB_RETRY when another batch
  * raced us to a new code or a deadlock was detected. */
 static int try_chunk(ingest_t *in, chunk_plan *p)
@@ -255,8 +308,17 @@ static int try_chunk(ingest_t *in, chunk_plan *p)
     for (size_t i = 0; i < in->nrecs; i++)
         codes[i] = in->recs[i].code;
     in->nstored = 0;
+    bool built = false;
+    const calendar_t *cal = NULL;
     if ((rc = db_begin(in->db)) != DB_OK)
         goto done;
+    if ((rc = db_reference_lock(in->db, false)) != DB_OK ||
+        (rc = db_rollup_built(in->db, &built)) != DB_OK)
+        goto rollback;
+    if (built && (cal = refdata_calendar(in->ref, in->db, &rc)) == NULL && rc == DB_OK)
+        rc = DB_ERROR;
+    if (rc != DB_OK)
+        goto rollback;
     rc = db_lock_existing(in->db, codes, in->nrecs, &in->arena, found_stored, in);
     if (rc != DB_OK)
         goto rollback;
@@ -272,6 +334,9 @@ static int try_chunk(ingest_t *in, chunk_plan *p)
         rc = DB_RETRY;
         goto rollback;
     }
+    if (built && ((rc = rollup_deltas(in, p, cal)) != DB_OK ||
+                  (rc = db_rollup_apply(in->db, in->acc)) != DB_OK))
+        goto rollback;
     if ((rc = db_upsert_labels(in->db, "agency", p->acodes, p->anames, p->nagency)) != DB_OK ||
         (rc = db_upsert_labels(in->db, "procedure", p->pcodes, p->pnames, p->nproc)) != DB_OK)
         goto rollback;

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include "body.h"
 #include "db.h"
+#include "refdata.h"
 
 typedef enum { OUT_INSERTED = 0, OUT_UPDATED, OUT_UNCHANGED, OUT_STALE } ingest_outcome;
 
@@ -31,8 +32,10 @@ typedef struct {
 typedef struct ingest ingest_t;
 
 /* A new ingest writing through c (borrowed). format decides how record
- * positions are reported (CSV: line). NULL when out of memory. */
-ingest_t *ingest_new(db_conn *c, body_format format, size_t chunk);
+ * positions are reported (CSV: line). ref (borrowed) gives the calendar and
+ * office hours with which each chunk adjusts the roll-up tables in its own
+ * transaction (docs/ROLLUPS.md). NULL when out of memory. */
+ingest_t *ingest_new(db_conn *c, body_format format, size_t chunk, refdata_t *ref);
 void ingest_free(ingest_t *in);
 
 /* The sink to give body_parse(). */

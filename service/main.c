@@ -25,6 +25,8 @@
 #include "ingest.h"
 #include "db_audit.h"
 #include "db_keys.h"
+#include "db_rollup.h"
+#include "refdata.h"
 #include "record.h"
 
 static const char USAGE[] =
@@ -37,7 +39,8 @@ static const char USAGE[] =
     "  import --procedures FILE.csv\n"
     "                     load the procedure catalog from CSV\n"
     "  key create|list|revoke   manage API keys\n"
-    "  demo-data          write a realistic demo data set as NDJSON to stdout\n\n"
+    "  demo-data          write a realistic demo data set as NDJSON to stdout\n"
+    "  rollup --rebuild   recompute the roll-up tables from the dossiers\n\n"
     "`motcua COMMAND --help` describes each command.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -288,7 +291,8 @@ static void progress(void *ctx, const ingest_counts *c)
             c->stale, c->rejected, p->tty ? "" : "\n");
 }
 
-static int import_file(db_conn *c, const char *path, const char *format_flag, long *rejected)
+static int import_file(db_conn *c, refdata_t *ref, const char *path, const char *format_flag,
+                       long *rejected)
 {
     body_format fmt;
     char msg[256];
@@ -305,7 +309,7 @@ static int import_file(db_conn *c, const char *path, const char *format_flag, lo
         fprintf(stderr, "motcua: %s: %s\n", path, strerror(errno));
         return 1;
     }
-    ingest_t *in = ingest_new(c, fmt, INGEST_CHUNK);
+    ingest_t *in = ingest_new(c, fmt, INGEST_CHUNK, ref);
     if (!in) {
         free(buf);
         fprintf(stderr, "motcua: out of memory\n");
@@ -351,7 +355,8 @@ static int import_file(db_conn *c, const char *path, const char *format_flag, lo
 
 /* `import --procedures FILE.csv`: the catalog, with the validation of
  * PUT /v1/procedures; valid lines are stored, invalid ones reported. */
-static int import_procedures(db_conn *c, const char *path, long *rejected)
+static int import_procedures(db_conn *c, const office_hours *oh, const char *path,
+                             long *rejected)
 {
     char msg[256];
     size_t len;
@@ -362,7 +367,7 @@ static int import_procedures(db_conn *c, const char *path, long *rejected)
         fprintf(stderr, "motcua: %s: %s\n", path, strerror(errno));
         return 1;
     }
-    int rc = db_import_procedures_csv(c, buf, len, &res, &bad, msg, sizeof msg);
+    int rc = db_import_procedures_csv(c, oh, buf, len, &res, &bad, msg, sizeof msg);
     free(buf);
     if (rc == 1) {
         fprintf(stderr, "motcua: %s: %s (nothing stored)\n", path, msg);
@@ -431,12 +436,70 @@ static int cmd_import(int argc, char **argv)
         return rc;
     }
     long rejected = 0;
+    refdata_t *ref = refdata_new(&cfg.office_hours);
+    if (!ref) {
+        db_close(c);
+        fprintf(stderr, "motcua: out of memory\n");
+        return 1;
+    }
     if (procedures)
-        rc = import_procedures(c, procedures, &rejected);
+        rc = import_procedures(c, &cfg.office_hours, procedures, &rejected);
     for (int i = 0; i < npos && rc == 0; i++)
-        rc = import_file(c, pos[i], format, &rejected);
+        rc = import_file(c, ref, pos[i], format, &rejected);
+    refdata_free(ref);
     db_close(c);
     return rc ? rc : rejected ? 3 : 0;
+}
+
+/* ---- rollup ------------------------------------------------------------------------------- */
+
+static void rollup_progress(void *ctx, long rows)
+{
+    (void)ctx;
+    fprintf(stderr, "motcua: roll-ups: %ld dossiers read\n", rows);
+}
+
+static int cmd_rollup(int argc, char **argv)
+{
+    config_t cfg;
+    char *pos[64], *rest[64];
+    int npos, nrest = 0;
+    bool rebuild = false;
+    config_defaults(&cfg);
+    if (argc > 64)
+        return usage_error("%s", "too many arguments");
+    for (int i = 0; i < argc; i++) {   /* --rebuild takes no value */
+        if (!strcmp(argv[i], "--rebuild"))
+            rebuild = true;
+        else
+            rest[nrest++] = argv[i];
+    }
+    int rc = parse_flags(nrest, rest, &cfg, pos, &npos, NULL);
+    if (rc == 1) {
+        printf("usage: motcua rollup --rebuild [--db CONNINFO] [--office-hours H]\n\n"
+               "Recomputes the roll-up tables (docs/ROLLUPS.md) from the dossier table, the\n"
+               "procedure catalog and the calendar, in one transaction: ingest waits, reads go\n"
+               "on with the old roll-ups until it commits. Needed once after upgrading a\n"
+               "database that held dossiers before the roll-ups existed, or after changing\n"
+               "the office hours (MOTCUA_OFFICE_HOURS), which 'hours' due dates depend on.\n");
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if (npos)
+        return usage_error("unexpected argument %s", pos[0]);
+    if (!rebuild)
+        return usage_error("%s", "rollup needs --rebuild (see motcua rollup --help)");
+    db_conn *c = connect_or_die(&cfg);
+    if (!c)
+        return 1;
+    if ((rc = migrate(c)) == 0 &&
+        db_rollup_rebuild(c, &cfg.office_hours, rollup_progress, NULL) != DB_OK) {
+        fprintf(stderr, "motcua: rebuilding the roll-ups failed: %s\n", db_error(c));
+        rc = 1;
+    }
+    db_close(c);
+    return rc;
 }
 
 /* ---- key ------------------------------------------------------------------------------------ */
@@ -591,6 +654,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "migrate")) return cmd_migrate(argc - 2, argv + 2);
     if (!strcmp(cmd, "import")) return cmd_import(argc - 2, argv + 2);
     if (!strcmp(cmd, "demo-data")) return cmd_demo(argc - 2, argv + 2);
+    if (!strcmp(cmd, "rollup")) return cmd_rollup(argc - 2, argv + 2);
     if (!strcmp(cmd, "key")) return cmd_key(argc - 2, argv + 2);
     fprintf(stderr, "motcua: unknown command '%s'\n\n%s", cmd, USAGE);
     return 2;

@@ -588,6 +588,125 @@ int metrics_add(metrics_result_t *m, const metrics_row_t *r)
     return 0;
 }
 
+/* ---- feeding from the roll-ups ------------------------------------------ */
+
+static bool agg_has_count(const agg_t *a)
+{
+    return a->c.carried_over != 0 || a->c.received != 0;
+}
+
+/* The aggregate a roll-up reader adds to; NULL with *err set. */
+static agg_t *target_agg(metrics_result_t *m, metrics_target t, const char *key, size_t i,
+                         int *err)
+{
+    *err = 0;
+    if (t == MT_TOTAL)
+        return &m->total;
+    if (t == MT_BUCKET) {
+        if (m->too_many_buckets)
+            *err = -2;
+        return i < m->nbuckets ? &m->buckets[i].agg : NULL;
+    }
+    group_t *g = group_get(m, key, err);
+    return g ? &g->agg : NULL;
+}
+
+static void counts_add(counts_t *a, const counts_t *b)
+{
+    a->carried_over += b->carried_over;
+    a->received += b->received;
+    a->received_online += b->received_online;
+    a->received_direct += b->received_direct;
+    a->received_postal += b->received_postal;
+    a->finished += b->finished;
+    a->early += b->early;
+    a->on_time += b->on_time;
+    a->late += b->late;
+    a->withdrawn += b->withdrawn;
+    a->stopped += b->stopped;
+    a->resolved += b->resolved;
+    a->pending += b->pending;
+    a->in_time += b->in_time;
+    a->overdue += b->overdue;
+    a->waiting += b->waiting;
+    a->fee_bearing += b->fee_bearing;
+    a->fee_bearing_paid_online += b->fee_bearing_paid_online;
+    a->level34 += b->level34;
+    a->level34_online += b->level34_online;
+    a->late_apology += b->late_apology;
+}
+
+int metrics_add_counts(metrics_result_t *m, metrics_target t, const char *key, size_t i,
+                       const counts_t *c, int64_t wd_sum, int64_t sec_sum, int64_t us_sum)
+{
+    int err;
+    agg_t *a = target_agg(m, t, key, i, &err);
+    if (!a)
+        return err ? err : -1;
+    counts_add(&a->c, c);
+    a->d.wd_sum += wd_sum;
+    a->d.sec_sum += sec_sum;
+    a->d.us_sum += us_sum;
+    return 0;
+}
+
+int metrics_add_durations(metrics_result_t *m, metrics_target t, const char *key, size_t i,
+                          int64_t wd, int64_t n)
+{
+    int err;
+    agg_t *a = target_agg(m, t, key, i, &err);
+    if (!a)
+        return err ? err : -1;
+    durs_t *d = &a->d;
+    d->n += n;
+    for (; n > 0; n--) {   /* one at a time only for outliers; the histogram takes n at once */
+        if (durs_reserve(d, wd) != 0)
+            return -1;
+        if (wd >= 0 && wd < HIST_MAX) {
+            d->hist[wd] += n;
+            return 0;
+        }
+        d->over[d->over_n++] = wd;
+    }
+    for (; n < 0; n++) {   /* a correction: remove what an earlier call added */
+        if (wd >= 0 && wd < HIST_MAX) {
+            if ((size_t)wd < d->hist_cap)
+                d->hist[wd] += n;
+            return 0;
+        }
+        for (size_t k = 0; k < d->over_n; k++)
+            if (d->over[k] == wd) {
+                d->over[k] = d->over[--d->over_n];
+                break;
+            }
+    }
+    return 0;
+}
+
+int metrics_buckets(const metrics_result_t *m, size_t *n)
+{
+    *n = m->nbuckets;
+    return m->too_many_buckets ? -2 : 0;
+}
+
+void metrics_bucket_days(const metrics_result_t *m, size_t i, day_t *from, day_t *to,
+                         bool *active)
+{
+    *from = m->buckets[i].from;
+    *to = m->buckets[i].to;
+    *active = m->buckets[i].active;
+}
+
+bool metrics_row_counts(const metrics_result_t *m, const metrics_row_t *r)
+{
+    return row_passes_filters(&m->q, r);
+}
+
+const char *metrics_row_key(const metrics_result_t *m, const metrics_row_t *r, char buf[4])
+{
+    return row_key(m->q.group_dim, r, buf);
+}
+
 /* ---- rendering: shared views -------------------------------------------- */
 
 /* One line of output: the whole query, a dimension group or a bucket. */
@@ -681,11 +800,17 @@ static view_t *group_views(const metrics_result_t *m, label_fn labels, void *ctx
         return NULL;
     if ((gs = malloc(m->ngroups * sizeof *gs)) == NULL)
         goto fail;
+    /* A group fed from the roll-ups can sum to nothing (rows whose deltas
+     * cancel); the spec lists only groups that have a count. */
     for (size_t i = 0; i < m->slot_cap; i++)
-        if (m->slots[i] != NULL)
+        if (m->slots[i] != NULL && agg_has_count(&m->slots[i]->agg))
             gs[count++] = m->slots[i];
-    if (m->null_group != NULL)
+    if (m->null_group != NULL && agg_has_count(&m->null_group->agg))
         gs[count++] = m->null_group;
+    if (count == 0) {
+        free(gs);
+        return NULL;
+    }
     qsort(gs, count, sizeof *gs, cmp_group);
     if ((v = calloc(count, sizeof *v)) == NULL)
         goto fail;

@@ -76,6 +76,28 @@ json_t *metrics_to_json(const metrics_result_t *m, const target_set *targets,
 char *metrics_to_csv(const metrics_result_t *m, const target_set *targets,
                      int64_t tol_micro, label_fn labels, void *label_ctx, size_t *len);
 
+/* ---- feeding from the roll-up tables (metrics_source.c) --------------------
+ * Instead of rows, counts summed elsewhere are added to the aggregate of the
+ * whole query (MT_TOTAL), of a dimension group (MT_GROUP, key NULL = the
+ * null key) or of time bucket i (MT_BUCKET). Values may be negative (a
+ * correction). Each returns 0, -1 out of memory or -2 too many groups or
+ * buckets. A group whose counts sum to nothing is not listed. */
+typedef enum { MT_TOTAL, MT_GROUP, MT_BUCKET } metrics_target;
+int metrics_add_counts(metrics_result_t *m, metrics_target t, const char *key, size_t i,
+                       const counts_t *c, int64_t wd_sum, int64_t sec_sum, int64_t us_sum);
+/* n durations (n < 0: removes them) of wd working days. */
+int metrics_add_durations(metrics_result_t *m, metrics_target t, const char *key, size_t i,
+                          int64_t wd, int64_t n);
+/* The query's time buckets: *n (0 without); -2 when there are too many. */
+int metrics_buckets(const metrics_result_t *m, size_t *n);
+/* Bucket i's days, clipped to the period, and whether it began by as_of. */
+void metrics_bucket_days(const metrics_result_t *m, size_t i, day_t *from, day_t *to,
+                         bool *active);
+/* Does row r pass the query's filters, and its key in the grouping
+ * dimension (buf holds a service level's text). */
+bool metrics_row_counts(const metrics_result_t *m, const metrics_row_t *r);
+const char *metrics_row_key(const metrics_result_t *m, const metrics_row_t *r, char buf[4]);
+
 /* ---- iteration: the lines of a result, for other views (rankings, series) ----
  *
  * A line is what one entry of "groups" shows: a dimension group or a time

@@ -90,6 +90,12 @@ static int build(db_conn *c, calendar_t **out, long long *version)
     return DB_OK;
 }
 
+int refdata_build(db_conn *c, calendar_t **out)
+{
+    long long version;
+    return build(c, out, &version);
+}
+
 /* Builds and swaps in a new calendar; the caller holds load_mu. */
 static int load_locked(refdata_t *r, db_conn *c)
 {

@@ -28,5 +28,8 @@ const calendar_t *refdata_calendar(refdata_t *r, db_conn *c, int *rc);
 /* Loads (or reloads) the calendar now. DB_OK or a db.h code. */
 int refdata_load(refdata_t *r, db_conn *c);
 const office_hours *refdata_office_hours(const refdata_t *r);
+/* A new calendar of the rules plus the overrides stored now, as the
+ * current transaction of c sees them (caller frees with calendar_free). */
+int refdata_build(db_conn *c, calendar_t **out);
 
 #endif

@@ -251,7 +251,7 @@ START_TEST(test_procedures_import_csv)
     json_t *res = NULL;
     long rejected = -1;
     char msg[256] = "";
-    int rc = db_import_procedures_csv(c, csv, sizeof csv - 1, &res, &rejected, msg, sizeof msg);
+    int rc = db_import_procedures_csv(c, &tl_env.cfg.office_hours, csv, sizeof csv - 1, &res, &rejected, msg, sizeof msg);
     ck_assert_msg(rc == DB_OK, "import: rc %d, %s / %s", rc, msg, db_error(c));
     ck_assert_int_eq(rejected, 7);
     ck_assert_int_eq(tl_jint(res, "received"), 11);
@@ -290,7 +290,7 @@ START_TEST(test_procedures_import_csv)
     };
     for (size_t i = 0; i < sizeof bad_files / sizeof bad_files[0]; i++) {
         msg[0] = '\0';
-        rc = db_import_procedures_csv(c, bad_files[i], strlen(bad_files[i]), &res, &rejected, msg,
+        rc = db_import_procedures_csv(c, &tl_env.cfg.office_hours, bad_files[i], strlen(bad_files[i]), &res, &rejected, msg,
                                       sizeof msg);
         ck_assert_msg(rc == 1, "bad file %zu: rc %d", i, rc);
         ck_assert_msg(res == NULL && msg[0] != '\0', "bad file %zu: no message", i);
@@ -298,7 +298,7 @@ START_TEST(test_procedures_import_csv)
     ck_assert_int_eq(tl_sql_long("SELECT count(*) FROM procedure"), 4);
 
     /* re-importing converges (an upsert by code) */
-    rc = db_import_procedures_csv(c, csv, sizeof csv - 1, &res, &rejected, msg, sizeof msg);
+    rc = db_import_procedures_csv(c, &tl_env.cfg.office_hours, csv, sizeof csv - 1, &res, &rejected, msg, sizeof msg);
     ck_assert_int_eq(rc, DB_OK);
     json_decref(res);
     ck_assert_int_eq(tl_sql_long("SELECT count(*) FROM procedure"), 4);
