@@ -71,6 +71,8 @@ void api_ingest(app_t *app, const http_req *req, http_resp *resp)
     record_sink sink = ingest_sink(in);
     int rc = body_parse(fmt, req->body, req->body_len, &sink, msg, sizeof msg);
     bool db_failed = false;
+    if (rc == BODY_NOMEM || rc == BODY_ABORTED)
+        ingest_abort(in);   /* the writer thread lets go of c */
     if (rc == BODY_INVALID) {
         resp_error_code(resp, 400, "invalid_body", msg);
     } else if (rc == BODY_NOMEM) {

@@ -423,9 +423,9 @@ static int ensure_stage(db_conn *c)
     return rc;
 }
 
-static int copy_rows(db_conn *c, const dossier_t *const *rows, size_t n)
+static int copy_rows(db_conn *c, const char *copy_sql, const dossier_t *const *rows, size_t n)
 {
-    PGresult *res = PQexec(c->pg, "COPY stage_dossier (" DOSSIER_COLS ") FROM STDIN");
+    PGresult *res = PQexec(c->pg, copy_sql);
     if (PQresultStatus(res) != PGRES_COPY_IN)
         return fail(c, "COPY", res);
     PQclear(res);
@@ -447,13 +447,25 @@ static int copy_rows(db_conn *c, const dossier_t *const *rows, size_t n)
     if (PQputCopyEnd(c->pg, rc == DB_OK ? NULL : "motcua: aborted") != 1)
         rc = DB_ERROR;
     res = PQgetResult(c->pg);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        bool dup = state && !strcmp(state, "23505");
         rc = fail(c, "COPY", res);
-    else
+        if (dup)
+            rc = DB_RETRY;   /* another batch inserted one of these codes first */
+    } else {
         PQclear(res);
+    }
     while ((res = PQgetResult(c->pg)))
         PQclear(res);
     return rc;
+}
+
+int db_insert_dossiers(db_conn *c, const dossier_t *const *rows, size_t n)
+{
+    if (n == 0)
+        return DB_OK;
+    return copy_rows(c, "COPY dossier (" DOSSIER_COLS ") FROM STDIN", rows, n);
 }
 
 int db_write_dossiers(db_conn *c, const dossier_t *const *rows, size_t n, size_t *fresh)
@@ -462,7 +474,8 @@ int db_write_dossiers(db_conn *c, const dossier_t *const *rows, size_t n, size_t
     *fresh = 0;
     if (n == 0)
         return DB_OK;
-    if ((rc = ensure_stage(c)) != DB_OK || (rc = copy_rows(c, rows, n)) != DB_OK)
+    if ((rc = ensure_stage(c)) != DB_OK ||
+        (rc = copy_rows(c, "COPY stage_dossier (" DOSSIER_COLS ") FROM STDIN", rows, n)) != DB_OK)
         return rc;
     PGresult *res = PQexec(c->pg,
         "WITH w AS ("

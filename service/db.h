@@ -84,6 +84,12 @@ int db_lock_existing(db_conn *c, const char *const *codes, size_t n, arena_t *a,
  * (the caller rolls back and retries). */
 int db_write_dossiers(db_conn *c, const dossier_t *const *rows, size_t n, size_t *fresh);
 
+/* Inserts rows that are all new (no stored version was found under the
+ * lock) with one COPY straight into the dossier table: no staging, no
+ * upsert. DB_RETRY when another batch inserted one of the codes meanwhile
+ * (unique violation; the caller rolls back and retries with the upsert). */
+int db_insert_dossiers(db_conn *c, const dossier_t *const *rows, size_t n);
+
 /* Latest-wins labels: codes[i] gets names[i] (codes unique). table is
  * "agency" or "procedure". */
 int db_upsert_labels(db_conn *c, const char *table, const char *const *codes,

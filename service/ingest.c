@@ -2,6 +2,14 @@
  * ingest.c - see ingest.h. The chunk is the unit of work: its records'
  * strings live in one arena that is reset after the chunk commits, so memory
  * is bounded by the chunk size, not by the body.
+ *
+ * Two chunks are in flight: while a writer thread stores one (its
+ * transaction, mostly PostgreSQL's time), the parser fills the next (C
+ * time). On two cores that overlap is most of the difference between the
+ * parser's rate and the database's. The parser hands a full chunk over by
+ * swapping buffers and arenas, after waiting for the writer to be done with
+ * the previous one; so each side owns its buffers without a lock, and at
+ * most two chunks are held in memory.
  */
 #include "ingest.h"
 
@@ -9,6 +17,7 @@
 #include "db_rollup.h"
 #include "rollup.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,19 +25,31 @@ struct ingest {
     db_conn *db;
     body_format format;
     size_t chunk;
+    /* the parser's side: the chunk being filled */
     arena_t arena;
     dossier_t *recs;          /* valid records of the current chunk, in batch order */
     size_t nrecs;
+    ingest_counts counts;     /* received and rejected (parser); the rest merged in at the end */
+    json_t *errors;           /* at most INGEST_MAX_ERRORS */
+    const char *scope;        /* agency scope of the key, NULL = all (borrowed) */
+    /* the writer's side: the chunk being stored */
+    arena_t warena;           /* its records' strings, stored versions, catalog */
+    dossier_t *wrecs;
+    size_t wn;
     dossier_t *stored;        /* stored versions read back for the chunk */
     size_t nstored, cap_stored;
-    ingest_counts counts;
-    json_t *errors;           /* at most INGEST_MAX_ERRORS */
-    int status;               /* DB_OK until a chunk fails */
-    const char *scope;        /* agency scope of the key, NULL = all (borrowed) */
-    void (*progress)(void *, const ingest_counts *);
-    void *progress_ctx;
     refdata_t *ref;           /* calendar and office hours for the roll-ups (borrowed) */
     rollup_acc *acc;          /* the chunk's roll-up deltas */
+    void (*progress)(void *, const ingest_counts *);
+    void *progress_ctx;
+    /* between the two, under mu */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    bool started, busy, quit;
+    int status;               /* DB_OK until a chunk fails */
+    ingest_counts wcounts;    /* outcomes of the chunks stored so far */
+    long handed_received, handed_rejected;  /* the parser's counts at the last handoff */
 };
 
 ingest_outcome ingest_decide(const dossier_t *stored, const dossier_t *in)
@@ -56,19 +77,30 @@ ingest_t *ingest_new(db_conn *c, body_format format, size_t chunk, refdata_t *re
     in->errors = json_array();
     in->ref = ref;
     in->acc = rollup_acc_new();
-    if (!in->recs || !in->errors || !in->acc) {
+    arena_init(&in->warena);
+    in->wrecs = malloc(in->chunk * sizeof *in->wrecs);
+    pthread_mutex_init(&in->mu, NULL);
+    pthread_cond_init(&in->cv, NULL);
+    if (!in->recs || !in->errors || !in->acc || !in->wrecs) {
         ingest_free(in);
         return NULL;
     }
     return in;
 }
 
+static void writer_stop(ingest_t *in);
+
 void ingest_free(ingest_t *in)
 {
     if (!in)
         return;
+    writer_stop(in);
+    pthread_mutex_destroy(&in->mu);
+    pthread_cond_destroy(&in->cv);
     arena_free(&in->arena);
+    arena_free(&in->warena);
     free(in->recs);
+    free(in->wrecs);
     free(in->stored);
     json_decref(in->errors);
     rollup_acc_free(in->acc);
@@ -76,7 +108,14 @@ void ingest_free(ingest_t *in)
 }
 
 const ingest_counts *ingest_get_counts(const ingest_t *in) { return &in->counts; }
-int ingest_status(const ingest_t *in) { return in->status; }
+
+int ingest_status(const ingest_t *in)
+{
+    pthread_mutex_lock((pthread_mutex_t *)&in->mu);
+    int st = in->status;
+    pthread_mutex_unlock((pthread_mutex_t *)&in->mu);
+    return st;
+}
 
 void ingest_on_progress(ingest_t *in, void (*cb)(void *, const ingest_counts *), void *ctx)
 {
@@ -174,7 +213,7 @@ static int cmp_code_pos(const void *a, const void *b)
 
 static int plan_labels(ingest_t *in, const bool *applied, chunk_plan *p)
 {
-    size_t n = in->nrecs;
+    size_t n = in->wn;
     code_pos *cp = malloc((n ? n : 1) * sizeof *cp);
     if (!cp)
         return -1;
@@ -183,13 +222,13 @@ static int plan_labels(ingest_t *in, const bool *applied, chunk_plan *p)
         for (size_t i = 0; i < n; i++) {
             if (!applied[i])
                 continue;
-            const dossier_t *d = &in->recs[i];
+            const dossier_t *d = &in->wrecs[i];
             if ((kind == 0 ? d->agency_name : d->procedure_name) != NULL)
                 cp[m++] = (code_pos){ kind == 0 ? d->agency_code : d->procedure_code, i };
         }
         qsort(cp, m, sizeof *cp, cmp_code_pos);
         for (size_t k = 0; k < m; k++) {
-            const dossier_t *d = &in->recs[cp[k].pos];
+            const dossier_t *d = &in->wrecs[cp[k].pos];
             if (kind == 0)
                 keep_label(p->acodes, p->anames, &p->nagency, d->agency_code, d->agency_name);
             else
@@ -204,7 +243,7 @@ static int plan_labels(ingest_t *in, const bool *applied, chunk_plan *p)
  * code) and the earlier records of the same batch. */
 static int plan_chunk(ingest_t *in, chunk_plan *p)
 {
-    size_t n = in->nrecs;
+    size_t n = in->wn;
     code_pos *pos = malloc((n ? n : 1) * sizeof *pos);
     bool *applied = calloc(n ? n : 1, sizeof *applied);
     p->write = malloc((n ? n : 1) * sizeof *p->write);
@@ -216,7 +255,7 @@ static int plan_chunk(ingest_t *in, chunk_plan *p)
     if (!pos || !applied || !p->write || !p->acodes || !p->anames || !p->pcodes || !p->pnames)
         goto done;
     for (size_t i = 0; i < n; i++)
-        pos[i] = (code_pos){ in->recs[i].code, i };
+        pos[i] = (code_pos){ in->wrecs[i].code, i };
     qsort(pos, n, sizeof *pos, cmp_code_pos);
     for (size_t g = 0; g < n;) {
         size_t end = g;
@@ -228,7 +267,7 @@ static int plan_chunk(ingest_t *in, chunk_plan *p)
                                               : NULL;
         const dossier_t *cur = stored;
         for (size_t k = g; k < end; k++) {
-            const dossier_t *d = &in->recs[pos[k].pos];
+            const dossier_t *d = &in->wrecs[pos[k].pos];
             switch (ingest_decide(cur, d)) {
             case OUT_INSERTED: p->c.inserted++; cur = d; applied[pos[k].pos] = true; break;
             case OUT_UPDATED: p->c.updated++; cur = d; applied[pos[k].pos] = true; break;
@@ -273,7 +312,7 @@ static int rollup_deltas(ingest_t *in, const chunk_plan *p, const calendar_t *ca
         if (old[i])
             codes[n++] = old[i]->procedure_code;
     }
-    if ((rc = db_rollup_catalog(in->db, codes, n, &in->arena, &cat, &ncat)) != DB_OK)
+    if ((rc = db_rollup_catalog(in->db, codes, n, &in->warena, &cat, &ncat)) != DB_OK)
         goto done;
     const office_hours *oh = refdata_office_hours(in->ref);
     rollup_acc_clear(in->acc);
@@ -297,16 +336,18 @@ done:
 }
 
 /* One attempt at a chunk in one transaction. DB_RETRY when another batch
- * raced us to a new code or a deadlock was detected. */
-static int try_chunk(ingest_t *in, chunk_plan *p)
+ * raced us to a new code or a deadlock was detected. A chunk whose codes are
+ * all new (the common case of a bulk load) is written with one COPY into the
+ * dossier table; a retry (upsert true) goes through the upsert. */
+static int try_chunk(ingest_t *in, chunk_plan *p, bool upsert)
 {
-    const char **codes = malloc((in->nrecs ? in->nrecs : 1) * sizeof *codes);
+    const char **codes = malloc((in->wn ? in->wn : 1) * sizeof *codes);
     int rc;
     size_t fresh = 0;
     if (!codes)
         return DB_ERROR;
-    for (size_t i = 0; i < in->nrecs; i++)
-        codes[i] = in->recs[i].code;
+    for (size_t i = 0; i < in->wn; i++)
+        codes[i] = in->wrecs[i].code;
     in->nstored = 0;
     bool built = false;
     const calendar_t *cal = NULL;
@@ -319,7 +360,7 @@ static int try_chunk(ingest_t *in, chunk_plan *p)
         rc = DB_ERROR;
     if (rc != DB_OK)
         goto rollback;
-    rc = db_lock_existing(in->db, codes, in->nrecs, &in->arena, found_stored, in);
+    rc = db_lock_existing(in->db, codes, in->wn, &in->warena, found_stored, in);
     if (rc != DB_OK)
         goto rollback;
     if (in->nstored > 1)
@@ -328,8 +369,13 @@ static int try_chunk(ingest_t *in, chunk_plan *p)
         rc = DB_ERROR;
         goto rollback;
     }
-    if ((rc = db_write_dossiers(in->db, p->write, p->nwrite, &fresh)) != DB_OK)
+    if (!upsert && in->nstored == 0) {
+        if ((rc = db_insert_dossiers(in->db, p->write, p->nwrite)) != DB_OK)
+            goto rollback;
+        fresh = p->nwrite;
+    } else if ((rc = db_write_dossiers(in->db, p->write, p->nwrite, &fresh)) != DB_OK) {
         goto rollback;
+    }
     if (fresh != p->expect_fresh) {
         rc = DB_RETRY;
         goto rollback;
@@ -349,30 +395,132 @@ done:
     return rc;
 }
 
-static int flush(ingest_t *in)
+/* Stores the writer's chunk, retrying races, and counts its outcomes. */
+static int write_chunk(ingest_t *in, ingest_counts *out)
 {
     int rc = DB_OK;
-    if (in->nrecs == 0)
-        return DB_OK;
     for (int attempt = 0; attempt < 8; attempt++) {
         chunk_plan p = { 0 };
-        rc = try_chunk(in, &p);
+        rc = try_chunk(in, &p, attempt > 0);
         if (rc == DB_OK) {
-            in->counts.inserted += p.c.inserted;
-            in->counts.updated += p.c.updated;
-            in->counts.unchanged += p.c.unchanged;
-            in->counts.stale += p.c.stale;
+            out->inserted += p.c.inserted;
+            out->updated += p.c.updated;
+            out->unchanged += p.c.unchanged;
+            out->stale += p.c.stale;
         }
         plan_free(&p);
         if (rc != DB_RETRY)
             break;
     }
-    if (rc == DB_RETRY)
-        rc = DB_ERROR;
+    return rc == DB_RETRY ? DB_ERROR : rc;
+}
+
+/* The writer: one chunk at a time, as the parser hands them over. */
+static void *writer_main(void *arg)
+{
+    ingest_t *in = arg;
+    pthread_mutex_lock(&in->mu);
+    for (;;) {
+        while (!in->busy && !in->quit)
+            pthread_cond_wait(&in->cv, &in->mu);
+        if (!in->busy)
+            break;
+        pthread_mutex_unlock(&in->mu);
+        ingest_counts c = { 0 };
+        int rc = write_chunk(in, &c);
+        in->wn = 0;
+        arena_reset(&in->warena);
+        pthread_mutex_lock(&in->mu);
+        in->wcounts.inserted += c.inserted;
+        in->wcounts.updated += c.updated;
+        in->wcounts.unchanged += c.unchanged;
+        in->wcounts.stale += c.stale;
+        if (rc != DB_OK)
+            in->status = rc;
+        ingest_counts snap = in->wcounts;
+        snap.received = in->handed_received;
+        snap.rejected = in->handed_rejected;
+        in->busy = false;
+        pthread_cond_broadcast(&in->cv);
+        pthread_mutex_unlock(&in->mu);
+        if (rc == DB_OK && in->progress)
+            in->progress(in->progress_ctx, &snap);
+        pthread_mutex_lock(&in->mu);
+    }
+    pthread_mutex_unlock(&in->mu);
+    return NULL;
+}
+
+static void writer_stop(ingest_t *in)
+{
+    if (!in->started)
+        return;
+    pthread_mutex_lock(&in->mu);
+    in->quit = true;
+    pthread_cond_broadcast(&in->cv);
+    pthread_mutex_unlock(&in->mu);
+    pthread_join(in->thread, NULL);
+    in->started = false;
+}
+
+/* Waits until the writer is done with its chunk; its status. */
+static int writer_wait(ingest_t *in)
+{
+    pthread_mutex_lock(&in->mu);
+    while (in->busy)
+        pthread_cond_wait(&in->cv, &in->mu);
+    int st = in->status;
+    pthread_mutex_unlock(&in->mu);
+    return st;
+}
+
+/* Hands the parser's chunk to the writer (the writer's buffers, now free,
+ * become the parser's). Without a thread (it could not be started), stores
+ * the chunk here. */
+static int hand_over(ingest_t *in)
+{
+    int st = writer_wait(in);
+    if (st != DB_OK || in->nrecs == 0)
+        return st;
+    dossier_t *r = in->wrecs;
+    in->wrecs = in->recs;
+    in->recs = r;
+    in->wn = in->nrecs;
     in->nrecs = 0;
-    arena_reset(&in->arena);
+    arena_t a = in->warena;
+    in->warena = in->arena;
+    in->arena = a;
+    if (!in->started && pthread_create(&in->thread, NULL, writer_main, in) == 0)
+        in->started = true;
+    pthread_mutex_lock(&in->mu);
+    in->handed_received = in->counts.received;
+    in->handed_rejected = in->counts.rejected;
+    if (in->started) {
+        in->busy = true;
+        pthread_cond_broadcast(&in->cv);
+        pthread_mutex_unlock(&in->mu);
+        return DB_OK;
+    }
+    pthread_mutex_unlock(&in->mu);
+    in->busy = true;   /* inline: run the writer's loop body once */
+    ingest_counts c = { 0 };
+    int rc = write_chunk(in, &c);
+    in->wn = 0;
+    arena_reset(&in->warena);
+    pthread_mutex_lock(&in->mu);
+    in->wcounts.inserted += c.inserted;
+    in->wcounts.updated += c.updated;
+    in->wcounts.unchanged += c.unchanged;
+    in->wcounts.stale += c.stale;
+    if (rc != DB_OK)
+        in->status = rc;
+    ingest_counts snap = in->wcounts;
+    snap.received = in->handed_received;
+    snap.rejected = in->handed_rejected;
+    in->busy = false;
+    pthread_mutex_unlock(&in->mu);
     if (rc == DB_OK && in->progress)
-        in->progress(in->progress_ctx, &in->counts);
+        in->progress(in->progress_ctx, &snap);
     return rc;
 }
 
@@ -392,11 +540,8 @@ static int emit(void *ctx, rec_builder *rb, long index, long line)
         return 0;
     }
     in->recs[in->nrecs++] = rb->d;
-    if (in->nrecs == in->chunk) {
-        in->status = flush(in);
-        if (in->status != DB_OK)
-            return 1;
-    }
+    if (in->nrecs == in->chunk && hand_over(in) != DB_OK)
+        return 1;
     return 0;
 }
 
@@ -406,11 +551,32 @@ record_sink ingest_sink(ingest_t *in)
     return s;
 }
 
+static int quiesce(ingest_t *in)
+{
+    int st = writer_wait(in);
+    writer_stop(in);
+    return st;
+}
+
+void ingest_abort(ingest_t *in)
+{
+    quiesce(in);
+    in->nrecs = 0;
+    in->counts.inserted = in->wcounts.inserted;
+    in->counts.updated = in->wcounts.updated;
+    in->counts.unchanged = in->wcounts.unchanged;
+    in->counts.stale = in->wcounts.stale;
+}
+
 int ingest_finish(ingest_t *in)
 {
-    if (in->status == DB_OK)
-        in->status = flush(in);
-    return in->status;
+    hand_over(in);
+    int st = quiesce(in);
+    in->counts.inserted = in->wcounts.inserted;
+    in->counts.updated = in->wcounts.updated;
+    in->counts.unchanged = in->wcounts.unchanged;
+    in->counts.stale = in->wcounts.stale;
+    return st;
 }
 
 json_t *ingest_errors(const ingest_t *in) { return in->errors; }

@@ -2,7 +2,8 @@
  * ingest.h - storing a batch of records with the upsert rule of spec §3.3.
  *
  * Records arrive one by one from the body parser (as a record_sink). They are
- * gathered into chunks; each chunk is one transaction: lock the stored
+ * gathered into chunks (a writer thread stores one while the parser fills
+ * the next); each chunk is one transaction: lock the stored
  * versions of its codes, decide every record's outcome in C (ingest_decide,
  * in batch order, so a code sent twice behaves as two sends), write the
  * winners with COPY + one upsert, commit. A record is therefore durable
@@ -27,7 +28,7 @@ typedef struct {
 } ingest_counts;
 
 #define INGEST_MAX_ERRORS 1000
-#define INGEST_CHUNK 5000
+#define INGEST_CHUNK 20000
 
 typedef struct ingest ingest_t;
 
@@ -46,8 +47,14 @@ record_sink ingest_sink(ingest_t *in);
 void ingest_set_scope(ingest_t *in, const char *scope);
 
 /* Writes what is still buffered. DB_OK, or the db.h code of the failure that
- * stopped the ingest (the sink then aborted the parse). */
+ * stopped the ingest (the sink then aborted the parse). Chunks are written
+ * by a thread of the ingest; after the parse, call ingest_finish, or
+ * ingest_abort when the parse failed (out of memory, aborted), before using
+ * the connection again: both return only when that thread is done with it. */
 int ingest_finish(ingest_t *in);
+/* Stops after the chunks already handed over; what is still buffered is
+ * dropped. */
+void ingest_abort(ingest_t *in);
 /* The failure that stopped the ingest (DB_OK when none). */
 int ingest_status(const ingest_t *in);
 

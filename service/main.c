@@ -319,6 +319,8 @@ static int import_file(db_conn *c, refdata_t *ref, const char *path, const char 
     ingest_on_progress(in, progress, &pc);
     record_sink sink = ingest_sink(in);
     int prc = body_parse(fmt, buf, len, &sink, msg, sizeof msg);
+    if (prc == BODY_NOMEM || prc == BODY_ABORTED)
+        ingest_abort(in);   /* the writer thread lets go of c */
     if (prc == BODY_INVALID) {
         fprintf(stderr, "motcua: %s: %s (nothing stored)\n", path, msg);
         rc = 1;
