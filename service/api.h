@@ -27,6 +27,12 @@ typedef struct {
 int api_metrics_run(app_t *app, const metrics_query_t *q, const char *group_param,
                     metrics_run_t *run, http_resp *resp);
 void api_metrics_run_free(metrics_run_t *run);
+/* The same on a connection in hand (api_metrics_run, `motcua report`): the
+ * calendar through ref, the targets, the labels of the grouping dimension,
+ * then metrics_source_fill. DB_OK, or a db.h code with run freed; *add_rc is
+ * -1 out of memory, -2 too many groups, else 0. */
+int api_metrics_load(db_conn *c, refdata_t *ref, const metrics_query_t *q, metrics_run_t *run,
+                     int *add_rc);
 /* A label_fn (metrics.h) over a run's labels; ctx is the metrics_run_t. */
 const char *api_metrics_label(void *ctx, dim_t dim, const char *key);
 void api_targets_get(app_t *app, const http_req *req, http_resp *resp);

@@ -30,6 +30,32 @@ void api_metrics_run_free(metrics_run_t *run)
     memset(run, 0, sizeof *run);
 }
 
+int api_metrics_load(db_conn *c, refdata_t *ref, const metrics_query_t *q, metrics_run_t *run,
+                     int *add_rc)
+{
+    memset(run, 0, sizeof *run);
+    *add_rc = 0;
+    int rc;
+    const calendar_t *cal = refdata_calendar(ref, c, &rc);
+    if (rc == DB_OK && !cal)
+        rc = DB_ERROR;
+    if (rc == DB_OK && !(run->m = metrics_new(q, cal))) {
+        *add_rc = -1;
+        rc = DB_ERROR;
+    }
+    if (rc == DB_OK)
+        rc = db_load_targets(c, &run->targets);
+    if (rc == DB_OK && q->group_dim == DIM_AGENCY)
+        rc = db_load_labels(c, "agency", &run->agency);
+    if (rc == DB_OK && q->group_dim == DIM_PROCEDURE)
+        rc = db_load_labels(c, "procedure", &run->procedure);
+    if (rc == DB_OK)
+        rc = metrics_source_fill(c, q, cal, refdata_office_hours(ref), run->m, add_rc);
+    if (rc != DB_OK)
+        api_metrics_run_free(run);
+    return rc;
+}
+
 int api_metrics_run(app_t *app, const metrics_query_t *q, const char *group_param,
                     metrics_run_t *run, http_resp *resp)
 {
@@ -39,33 +65,18 @@ int api_metrics_run(app_t *app, const metrics_query_t *q, const char *group_para
         resp_unavailable(resp, "no database connection is available; retry later");
         return -1;
     }
-    int rc;
-    const calendar_t *cal = refdata_calendar(app->ref, c, &rc);
     int add_rc = 0;
-    bool oom = false;
-    if (rc == DB_OK && !cal)
-        rc = DB_ERROR;
-    if (rc == DB_OK && !(run->m = metrics_new(q, cal)))
-        oom = true;
-    if (rc == DB_OK && !oom)
-        rc = db_load_targets(c, &run->targets);
-    if (rc == DB_OK && !oom && q->group_dim == DIM_AGENCY)
-        rc = db_load_labels(c, "agency", &run->agency);
-    if (rc == DB_OK && !oom && q->group_dim == DIM_PROCEDURE)
-        rc = db_load_labels(c, "procedure", &run->procedure);
-    if (rc == DB_OK && !oom)
-        rc = metrics_source_fill(c, q, cal, refdata_office_hours(app->ref), run->m, &add_rc);
+    int rc = api_metrics_load(c, app->ref, q, run, &add_rc);
     db_release(app->pool, c);
 
     if (add_rc == -2)
         resp_error(resp, 400, "%s: more than 10000 groups; narrow the filters", group_param);
-    else if (oom || add_rc == -1)
+    else if (add_rc == -1)
         resp_error(resp, 500, "out of memory");
     else if (rc != DB_OK)
         api_db_failure(resp, rc, "the metrics query");
     else
         return 0;
-    api_metrics_run_free(run);
     return -1;
 }
 

@@ -27,6 +27,7 @@ static const struct {
     { "--max-per-ip", "MOTCUA_MAX_PER_IP", T_INT, offsetof(config_t, max_per_ip), 0, 100000 },
     { "--timeout", "MOTCUA_TIMEOUT", T_INT, offsetof(config_t, timeout_s), 1, 3600 },
     { "--request-timeout", "MOTCUA_REQUEST_TIMEOUT", T_INT, offsetof(config_t, request_timeout_s), 1, 86400 },
+    { "--header-timeout", "MOTCUA_HEADER_TIMEOUT", T_INT, offsetof(config_t, header_timeout_s), 0, 3600 },
     { "--db-pool", "MOTCUA_DB_POOL", T_INT, offsetof(config_t, db_pool), 1, 1000 },
     { "--db-wait-ms", "MOTCUA_DB_WAIT_MS", T_INT, offsetof(config_t, db_wait_ms), 0, 600000 },
     { "--due-soon-days", "MOTCUA_DUE_SOON_DAYS", T_INT, offsetof(config_t, within), 0, 366 },
@@ -44,6 +45,7 @@ const char CONFIG_HELP[] =
     "  --max-per-ip N          connections per client address (0: off) MOTCUA_MAX_PER_IP\n"
     "  --timeout SECONDS       idle/slow connection timeout (30)   MOTCUA_TIMEOUT\n"
     "  --request-timeout S     a body must arrive within S s (300) MOTCUA_REQUEST_TIMEOUT\n"
+    "  --header-timeout S      headers must arrive within S s (10; 0: off) MOTCUA_HEADER_TIMEOUT\n"
     "  --db-pool N             database connections (8)            MOTCUA_DB_POOL\n"
     "  --db-wait-ms MS         wait for a free one, then 503 (5000) MOTCUA_DB_WAIT_MS\n"
     "  --due-soon-days N       due_soon horizon, working days (1)  MOTCUA_DUE_SOON_DAYS\n"
@@ -61,6 +63,7 @@ void config_defaults(config_t *c)
     c->max_connections = 1000;
     c->timeout_s = 30;
     c->request_timeout_s = 300;
+    c->header_timeout_s = 10;
     c->db_pool = 8;
     c->db_wait_ms = 5000;
     c->within = 1;

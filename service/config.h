@@ -19,6 +19,7 @@ typedef struct {
     int max_per_ip;           /* connections from one address, 0 = no limit (MOTCUA_MAX_PER_IP) */
     int timeout_s;            /* idle/slow connection timeout (MOTCUA_TIMEOUT) */
     int request_timeout_s;    /* a body still arriving after this is cut (MOTCUA_REQUEST_TIMEOUT) */
+    int header_timeout_s;     /* request headers not complete after this: cut, 0 off (MOTCUA_HEADER_TIMEOUT) */
     int db_pool;              /* database connections (MOTCUA_DB_POOL) */
     int db_wait_ms;           /* wait for a free connection before 503 (MOTCUA_DB_WAIT_MS) */
     int within;               /* due_soon horizon, working days (MOTCUA_DUE_SOON_DAYS) */

@@ -18,6 +18,7 @@
 
 #include "api.h"
 #include "body.h"
+#include "hdrwatch.h"
 #include "openapi.h"
 
 struct http_server {
@@ -26,6 +27,7 @@ struct http_server {
     pthread_mutex_t mu;
     int active;               /* requests between their first call and completion */
     int port;
+    hdrwatch *hw;             /* request-header deadline, NULL when off (hdrwatch.h) */
 };
 
 /* Per-request state, from the first call of the access handler to completion. */
@@ -456,6 +458,30 @@ static int body_too_slow(const req_state *st, int limit_s)
     return now.tv_sec - st->start.tv_sec > (time_t)limit_s;
 }
 
+/* The header watch of a connection (its socket context), or NULL. */
+static hdrwatch_conn *conn_watch(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* Connections are registered with the header watch from accept to close
+ * (libmicrohttpd reports the close before it closes the socket). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    http_server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci ? hdrwatch_open(srv->hw, ci->connect_fd) : NULL;
+    } else {
+        hdrwatch_close(srv->hw, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_size, void **con_cls)
@@ -476,6 +502,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         snprintf(st->path, sizeof st->path, "%s", url);
         st->route = route_index(url);
         *con_cls = st;
+        hdrwatch_headers_done(srv->hw, conn_watch(conn));
         pthread_mutex_lock(&srv->mu);
         srv->active++;
         pthread_mutex_unlock(&srv->mu);
@@ -546,9 +573,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     http_server *srv = cls;
     req_state *st = *con_cls;
+    hdrwatch_request_done(srv->hw, conn_watch(conn)); /* the next request's headers are due */
     if (!st)
         return;
     struct timespec end;
@@ -632,6 +659,12 @@ http_server *http_start(app_t *app, char *err, size_t cap)
         return NULL;
     }
     srv->app = app;
+    if (app->cfg->header_timeout_s > 0 &&
+        !(srv->hw = hdrwatch_start(app->cfg->header_timeout_s * 1000))) {
+        snprintf(err, cap, "cannot start the request-header watchdog");
+        free(srv);
+        return NULL;
+    }
     pthread_mutex_init(&srv->mu, NULL);
     srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -640,12 +673,14 @@ http_server *http_start(app_t *app, char *err, size_t cap)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)app->cfg->max_per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg->timeout_s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
         MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_END);
     if (!srv->d) {
         snprintf(err, cap, "cannot listen on %s (in use, or not an address of this machine)",
                  app->cfg->listen);
+        hdrwatch_free(srv->hw);
         pthread_mutex_destroy(&srv->mu);
         free(srv);
         return NULL;
@@ -676,7 +711,9 @@ void http_stop(http_server *s, int grace_s)
         struct timespec ts = { 0, 50 * 1000 * 1000 };
         nanosleep(&ts, NULL);
     }
+    hdrwatch_stop(s->hw);     /* cut nothing more; connections still unregister */
     MHD_stop_daemon(s->d);
+    hdrwatch_free(s->hw);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }

@@ -21,7 +21,7 @@ db=$(psql "$MOTCUA_TEST_DB" -tAc "SELECT 'motcua_cli_' || pg_backend_pid()")
 psql "$MOTCUA_TEST_DB" -qc "CREATE DATABASE $db" || exit 1
 export MOTCUA_DB="$MOTCUA_TEST_DB dbname=$db"
 
-for c in serve migrate import demo-data key; do
+for c in serve migrate import demo-data key report; do
     expect "$c --help" sh -c "$bin $c --help | grep -q usage"
 done
 expect "no command is a usage error" sh -c "! $bin >/dev/null 2>&1"
@@ -52,6 +52,17 @@ expect "unknown extension" sh -c "! $bin import $tmp/a.txt 2>/dev/null"
 n=$(psql "$MOTCUA_DB" -tAc "SELECT count(*) FROM dossier")
 expect "dossier count after imports" test "$n" = 12002
 
+"$bin" report --period 2024-Q5 2>"$tmp/rerr"
+rc=$?
+expect "report with a bad period exits 2" test "$rc" = 2
+expect "report names the bad option" grep -q -- '--period' "$tmp/rerr"
+expect "report with the database down exits 1" sh -c \
+    "MOTCUA_DB='$MOTCUA_DB dbname=motcua_no_such_db' $bin report --period 2024-03 2>/dev/null; test \$? = 1"
+expect "report as CSV on stdout" sh -c \
+    "$bin report --period 2024-03 | grep -q '^2024-03-01,2024-03-31,.*,000.00.01.H62,'"
+expect "report as HTML to a file" sh -c \
+    "$bin report --period 2024-03 --format html --output $tmp/bieu06.html && grep -q 'Tổng cộng' $tmp/bieu06.html"
+expect "report --output leaves no temp file" test "$(ls "$tmp" | grep -c 'bieu06')" = 1
 key=$("$bin" key create --role admin --label cli-test | awk '{print $NF}')
 expect "key create prints the key last" sh -c "echo '$key' | grep -Eq '^mck_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$'"
 expect "key list shows it, without the secret" sh -c "$bin key list | grep -q cli-test && ! $bin key list | grep -q '$key'"
