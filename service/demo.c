@@ -4,10 +4,20 @@
  * percent late, online filing for level 3/4 procedures about half the time,
  * some waiting for the applicant, a handful withdrawn or refused, and the
  * statuses 1 and 3 that the metrics must ignore.
+ *
+ * Two scales: the small demo of `make run` (8 agencies, 8 procedures), and
+ * a province (--province, for the benchmarks): 20 departments, 10 districts
+ * and 170 communes, 400 procedures (15 per department, 60 district, 40
+ * commune ones), dossiers split 20/25/55 between the three levels as
+ * provincial reports show, and within a level a few procedures taking most
+ * of the volume (weights 1/rank). Names and codes are synthesised
+ * deterministically. --ordered emits the dossiers in order of reception.
  */
 #include "demo.h"
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 typedef struct {
     const char *code, *name;
@@ -44,6 +54,16 @@ static const procedure_def PROCEDURES[] = {
 
 #define NAGENCIES (int)(sizeof AGENCIES / sizeof AGENCIES[0])
 #define NPROCS (int)(sizeof PROCEDURES / sizeof PROCEDURES[0])
+
+/* The data set's agencies and procedures, and how often each procedure is
+ * picked (cumulative weights). */
+typedef struct {
+    agency_def *agencies;
+    procedure_def *procs;
+    double *cum;         /* cum[i]: total weight of procs[0..i] */
+    int nagencies, nprocs;
+    char *names;         /* the synthesised names and codes */
+} catalog_t;
 
 /* splitmix64: small, fast, and the same everywhere. */
 static uint64_t next(uint64_t *s)
@@ -83,13 +103,35 @@ static void put_ts(FILE *out, const char *key, ts_t t)
 
 /* One dossier: the procedure decides agency, level, duration and fee; the
  * dice decide channel, outcome and timing. */
-static void one(FILE *out, long i, uint64_t *s, day_t first, int span, ts_t now)
+static const procedure_def *pick_procedure(const catalog_t *c, uint64_t *s)
 {
-    const procedure_def *p = &PROCEDURES[range(s, 0, NPROCS - 1)];
-    const agency_def *a = &AGENCIES[range(s, p->agency_lo, p->agency_hi)];
-    day_t rd = first + (day_t)range(s, 0, span - 1);
-    while (day_iso_weekday(rd) >= 6 && pct(s) < 90)
-        rd++;
+    if (!c->cum)
+        return &c->procs[range(s, 0, c->nprocs - 1)];
+    double x = (double)(next(s) >> 11) / 9007199254740992.0 * c->cum[c->nprocs - 1];
+    int lo = 0, hi = c->nprocs - 1;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (c->cum[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return &c->procs[lo];
+}
+
+/* One dossier, received on day `day` (or a random day of [first, first +
+ * span) when day < 0). */
+static void one(FILE *out, const catalog_t *c, long i, uint64_t *s, day_t first, int span,
+                day_t day, ts_t now)
+{
+    const procedure_def *p = pick_procedure(c, s);
+    const agency_def *a = &c->agencies[range(s, p->agency_lo, p->agency_hi)];
+    day_t rd = day;
+    if (day < 0) {
+        rd = first + (day_t)range(s, 0, span - 1);
+        while (day_iso_weekday(rd) >= 6 && pct(s) < 90)
+            rd++;
+    }
     ts_t received = at_local(rd, (int)range(s, 7 * 60 + 30, 16 * 60 + 30));
     if (received > now)
         received = now - (ts_t)range(s, 1, 3600) * TS_US_PER_SEC;
@@ -162,18 +204,130 @@ static void one(FILE *out, long i, uint64_t *s, day_t first, int span, ts_t now)
     fputs("}\n", out);
 }
 
-int demo_write(FILE *out, long count, unsigned long seed, int year, ts_t now)
+/* The province: agencies 0-19 departments, 20-29 districts, 30-199
+ * communes (17 per district); procedures 0-299 of the departments (15
+ * each), 300-359 of the districts, 360-399 of the communes. */
+#define P_DEPTS 20
+#define P_DISTRICTS 10
+#define P_COMMUNES 170
+#define P_AGENCIES (P_DEPTS + P_DISTRICTS + P_COMMUNES)
+#define P_PROCS 400
+
+static int province(catalog_t *c, uint64_t *s)
 {
-    uint64_t s = seed * 0x2545F4914F6CDD1DULL + 1;
+    static const char *const DEPT[] = { "Tư pháp", "Kế hoạch và Đầu tư", "Xây dựng",
+        "Tài nguyên và Môi trường", "Giao thông vận tải", "Công Thương", "Y tế",
+        "Giáo dục và Đào tạo", "Lao động - Thương binh và Xã hội", "Nông nghiệp và PTNT",
+        "Văn hóa, Thể thao và Du lịch", "Nội vụ", "Tài chính", "Khoa học và Công nghệ",
+        "Thông tin và Truyền thông", "Ngoại vụ", "Dân tộc", "Thanh tra", "Ban Quản lý KKT",
+        "Công an tỉnh" };
+    c->nagencies = P_AGENCIES;
+    c->nprocs = P_PROCS;
+    c->agencies = calloc(P_AGENCIES, sizeof *c->agencies);
+    c->procs = calloc(P_PROCS, sizeof *c->procs);
+    c->cum = calloc(P_PROCS, sizeof *c->cum);
+    c->names = calloc((size_t)P_AGENCIES * 2 + (size_t)P_PROCS * 3, 96);   /* code+name; field+code+name */
+    if (!c->agencies || !c->procs || !c->cum || !c->names)
+        return -1;
+    char *n = c->names;
+#define NEXT_NAME(...) (snprintf(n, 96, __VA_ARGS__), n += 96, n - 96)
+    for (int i = 0; i < P_AGENCIES; i++) {
+        agency_def *a = &c->agencies[i];
+        if (i < P_DEPTS) {
+            a->code = NEXT_NAME("000.00.%02d.H62", i + 1);
+            a->name = NEXT_NAME("Sở %s", DEPT[i]);
+        } else if (i < P_DEPTS + P_DISTRICTS) {
+            a->code = NEXT_NAME("000.00.%02d.H62", i + 1);
+            a->name = NEXT_NAME("UBND huyện số %d", i - P_DEPTS + 1);
+        } else {
+            int k = i - P_DEPTS - P_DISTRICTS;
+            a->code = NEXT_NAME("000.%02d.%02d.H62", P_DEPTS + 1 + k / 17, 30 + k % 17);
+            a->name = NEXT_NAME("UBND xã số %d, huyện số %d", k % 17 + 1, k / 17 + 1);
+        }
+    }
+    static const int DURATIONS[] = { 1, 3, 5, 7, 10, 15, 20 };
+    static const long FEES[] = { 0, 0, 0, 10000, 50000, 100000, 200000 };
+    for (int i = 0; i < P_PROCS; i++) {
+        procedure_def *p = &c->procs[i];
+        int level, rank;
+        if (i < 300) {
+            p->agency_lo = p->agency_hi = i / 15;
+            p->field = NEXT_NAME("F%02d", i / 15 + 1);
+            rank = i % 15;
+            level = 20;
+        } else if (i < 360) {
+            p->agency_lo = P_DEPTS;
+            p->agency_hi = P_DEPTS + P_DISTRICTS - 1;
+            p->field = NEXT_NAME("H%02d", (i - 300) / 6 + 1);
+            rank = i - 300;
+            level = 25;
+        } else {
+            p->agency_lo = P_DEPTS + P_DISTRICTS;
+            p->agency_hi = P_AGENCIES - 1;
+            p->field = NEXT_NAME("X%02d", (i - 360) / 5 + 1);
+            rank = i - 360;
+            level = 55;
+        }
+        p->code = NEXT_NAME("%d.%06d", 1 + (int)(next(s) % 2), 1000 + i * 7);
+        p->name = NEXT_NAME("Thủ tục hành chính số %d", i + 1);
+        p->level = 2 + (int)(next(s) % 3);
+        p->duration = DURATIONS[next(s) % 7];
+        p->fee = FEES[next(s) % 7];
+        /* within its level a procedure weighs 1/(rank+1), scaled to the
+         * level's share: 20 / 25 / 55 percent of the dossiers */
+        double total = i < 300 ? 20 * 3.318 : i < 360 ? 4.680 : 4.279;
+        double w = (double)level / total / (rank + 1);
+        c->cum[i] = (i ? c->cum[i - 1] : 0) + w;
+    }
+#undef NEXT_NAME
+    return 0;
+}
+
+int demo_write(FILE *out, const demo_opts *o, ts_t now)
+{
+    uint64_t s = o->seed * 0x2545F4914F6CDD1DULL + 1;
+    catalog_t c = { (agency_def *)AGENCIES, (procedure_def *)PROCEDURES, NULL, NAGENCIES,
+                    NPROCS, NULL };
+    catalog_t big = { 0 };
+    int rc = 0;
+    if (o->province) {
+        uint64_t cs = 0x9e3779b97f4a7c15ULL;   /* the catalog is the same for every seed */
+        if (province(&big, &cs) != 0) {
+            rc = -1;
+            goto done;
+        }
+        c = big;
+    }
     day_t first, last;
-    if (year > 0) {
-        first = day_from_ymd(year, 1, 1);
-        last = day_from_ymd(year, 12, 31);
+    if (o->year > 0) {
+        first = day_from_ymd(o->year, 1, 1);
+        last = day_from_ymd(o->year, 12, 31);
     } else {
         last = ts_day(now);
         first = last - 364;
     }
-    for (long i = 0; i < count; i++)
-        one(out, i, &s, first, (int)(last - first + 1), now);
-    return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+    int span = (int)(last - first + 1);
+    if (!o->ordered) {
+        for (long i = 0; i < o->count; i++)
+            one(out, &c, i, &s, first, span, -1, now);
+    } else {
+        /* Day by day: a weekday takes ten times a weekend day's share. */
+        int weight = 0;
+        for (day_t d = first; d <= last; d++)
+            weight += day_iso_weekday(d) < 6 ? 10 : 1;
+        long done_n = 0, acc = 0;
+        for (day_t d = first; d <= last; d++) {
+            acc += day_iso_weekday(d) < 6 ? 10 : 1;
+            long until = (long)((double)o->count * acc / weight);
+            for (; done_n < until; done_n++)
+                one(out, &c, done_n, &s, first, span, d, now);
+        }
+    }
+    rc = fflush(out) == 0 && !ferror(out) ? 0 : -1;
+done:
+    free(big.agencies);
+    free(big.procs);
+    free(big.cum);
+    free(big.names);
+    return rc;
 }

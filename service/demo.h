@@ -5,12 +5,21 @@
 #ifndef MOTCUA_DEMO_H
 #define MOTCUA_DEMO_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "ts.h"
 
-/* Writes `count` dossiers as NDJSON. They are received over the twelve
- * months before `now` (or over `year` when it is not 0); dossiers are only
- * finished before `now`. 0 ok, -1 write error. */
-int demo_write(FILE *out, long count, unsigned long seed, int year, ts_t now);
+typedef struct {
+    long count;
+    unsigned long seed;
+    int year;          /* 0: the twelve months before now */
+    bool province;     /* a province's scale: 200 agencies, 400 procedures */
+    bool ordered;      /* in order of reception, as a one-stop system's sync sends them */
+} demo_opts;
+
+/* Writes o->count dossiers as NDJSON. They are received over the twelve
+ * months before `now` (or over o->year); dossiers are only finished before
+ * `now`. 0 ok, -1 write error (or out of memory). */
+int demo_write(FILE *out, const demo_opts *o, ts_t now);
 
 #endif

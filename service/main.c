@@ -679,15 +679,24 @@ static int cmd_report(int argc, char **argv)
 static int cmd_demo(int argc, char **argv)
 {
     long count = 20000, seed = 1, year = 0;
+    demo_opts o = { 0 };
     for (int i = 0; i < argc; i++) {
         long *dst = !strcmp(argv[i], "--count") ? &count : !strcmp(argv[i], "--seed") ? &seed
                   : !strcmp(argv[i], "--year") ? &year : NULL;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: motcua demo-data [--count N] [--seed S] [--year Y]\n\n"
+            printf("usage: motcua demo-data [--count N] [--seed S] [--year Y] [--province]\n"
+                   "                        [--ordered]\n\n"
                    "Writes N (20000) deterministic, realistic dossiers as NDJSON to stdout:\n"
                    "the twelve months up to today (or the year Y), several agencies and\n"
-                   "procedures, every status and channel, fees, early/on-time/late.\n");
+                   "procedures, every status and channel, fees, early/on-time/late.\n"
+                   "--province: a province's scale (200 agencies, 400 procedures, most\n"
+                   "dossiers at commune level, a few procedures taking most of the volume).\n"
+                   "--ordered: in order of reception, as a one-stop system's sync sends them.\n");
             return 0;
+        }
+        if (!strcmp(argv[i], "--province") || !strcmp(argv[i], "--ordered")) {
+            *(argv[i][2] == 'p' ? &o.province : &o.ordered) = true;
+            continue;
         }
         if (!dst || i + 1 >= argc)
             return usage_error("unknown or incomplete option %s", argv[i]);
@@ -696,7 +705,10 @@ static int cmd_demo(int argc, char **argv)
         if (*end || *dst < 0)
             return usage_error("bad number %s", argv[i]);
     }
-    return demo_write(stdout, count, (unsigned long)seed, (int)year, ts_now()) == 0 ? 0 : 1;
+    o.count = count;
+    o.seed = (unsigned long)seed;
+    o.year = (int)year;
+    return demo_write(stdout, &o, ts_now()) == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)

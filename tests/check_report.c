@@ -348,7 +348,7 @@ static void load_data(void)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(demo_write(f, 4000, 7, 2024, ts_now()), 0);
+    ck_assert_int_eq(demo_write(f, &(demo_opts){ .count = 4000, .seed = 7, .year = 2024 }, ts_now()), 0);
     fprintf(f, "{\"code\":\"R-1\",\"agency_code\":\"000.00.01.H62\",\"procedure_code\":\"P\","
                "\"channel\":\"postal\",\"status\":\"processing\",\"received_at\":\"2023-12-01\","
                "\"due_at\":\"2024-01-05\"}\n"
