@@ -34,7 +34,7 @@ int api_metrics_run(app_t *app, const metrics_query_t *q, const char *group_para
                     metrics_run_t *run, http_resp *resp)
 {
     memset(run, 0, sizeof *run);
-    db_conn *c = db_acquire(app->pool, app->cfg->db_wait_ms);
+    db_conn *c = db_acquire(app_read_pool(app), app->cfg->db_wait_ms);
     if (!c) {
         resp_unavailable(resp, "no database connection is available; retry later");
         return -1;
@@ -55,7 +55,7 @@ int api_metrics_run(app_t *app, const metrics_query_t *q, const char *group_para
         rc = db_load_labels(c, "procedure", &run->procedure);
     if (rc == DB_OK && !oom)
         rc = metrics_source_fill(c, q, cal, refdata_office_hours(app->ref), run->m, &add_rc);
-    db_release(app->pool, c);
+    db_release(app_read_pool(app), c);
 
     if (add_rc == -2)
         resp_error(resp, 400, "%s: more than 10000 groups; narrow the filters", group_param);

@@ -350,7 +350,7 @@ void api_series(app_t *app, const http_req *req, http_resp *resp)
     stream = q;
     stream.period.from = back.period.from < q.period.from ? back.period.from : q.period.from;
 
-    db_conn *c = db_acquire(app->pool, app->cfg->db_wait_ms);
+    db_conn *c = db_acquire(app_read_pool(app), app->cfg->db_wait_ms);
     if (c == NULL) {
         resp_unavailable(resp, "no database connection is available; retry later");
         return;
@@ -366,7 +366,7 @@ void api_series(app_t *app, const http_req *req, http_resp *resp)
     if (rc == DB_OK && !oom)
         rc = db_metrics_rows(c, &stream, cal, refdata_office_hours(app->ref), feed,
                              &f);
-    db_release(app->pool, c);
+    db_release(app_read_pool(app), c);
 
     if (oom || f.rc == -1) {
         resp_error(resp, 500, "out of memory");
