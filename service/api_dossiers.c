@@ -20,6 +20,8 @@ void api_db_failure(http_resp *resp, int rc, const char *what)
 {
     if (rc == DB_DOWN)
         resp_unavailable(resp, "the database is not available; retry later");
+    else if (rc == DB_RETRY) /* e.g. a read replica cancelled the query to replay (40001) */
+        resp_unavailable(resp, "the database cancelled the query; retry later");
     else
         resp_error(resp, 500, "%s failed", what);
 }

@@ -16,6 +16,7 @@
 
 #include <libpq-fe.h>
 
+#include "api.h"
 #include "testlib.h"
 
 static char replica_db[80];
@@ -274,11 +275,30 @@ START_TEST(test_config)
 }
 END_TEST
 
+/* A query the replica cancelled to replay WAL (SQLSTATE 40001, DB_RETRY) is a
+ * 503 with Retry-After, not a 500: the same request succeeds a moment later. */
+START_TEST(test_cancelled_query)
+{
+    http_resp r;
+    memset(&r, 0, sizeof r);
+    api_db_failure(&r, DB_RETRY, "the metrics query");
+    ck_assert_int_eq(r.status, 503);
+    ck_assert_int_gt(r.retry_after, 0);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"unavailable\""));
+    free(r.body);
+    memset(&r, 0, sizeof r);
+    api_db_failure(&r, DB_ERROR, "the metrics query");
+    ck_assert_int_eq(r.status, 500);
+    free(r.body);
+}
+END_TEST
+
 Suite *make_replica_suite(void)
 {
     Suite *s = suite_create("replica");
     TCase *unit = tcase_create("config");
     tcase_add_test(unit, test_config);
+    tcase_add_test(unit, test_cancelled_query);
     suite_add_tcase(s, unit);
     TCase *tc = tcase_create("pools");
     tcase_add_checked_fixture(tc, tl_setup, replica_teardown);
