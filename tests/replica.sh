@@ -18,6 +18,11 @@
 #     ingested numbers from the standby, POST answers 503 with Retry-After,
 #     keyed reads 503 (the key check needs the primary), /readyz 503 naming
 #     the database; with the primary back, A ingests again by itself.
+#  4. pg_dump -Fc / pg_restore into a new database: a server on it answers
+#     every read as B does.
+#  5. MOTCUA_DB_READ with both hosts and target_session_attrs=prefer-standby
+#     reads on the standby, and on the primary once the standby is stopped
+#     (/readyz stays 200); A, with the standby alone, answers 503.
 #
 # Needs bin/motcua, curl, psql and the PostgreSQL 15 server binaries; as root
 # the clusters run as the postgres user. Loopback only; every wait is bounded.
@@ -155,14 +160,15 @@ READS=(
     "/v1/calendar?year=2024"
     "/v1/audit?limit=5"
 )
-# same_reads LABEL: every read of A equals B's, status and body.
+# same_reads LABEL [PORT]: every read of A (or of the server on PORT) equals
+# B's, status and body.
 same_reads() {
-    local p sa sb
+    local p sa sb x=${2:-$pa}
     for p in "${READS[@]}" "/v1/dossiers/$first_code?as_of=$AS_OF"; do
-        sa=$(call "$pa" "$key" GET "$p"); cp "$tmp/out" "$tmp/a.body"
+        sa=$(call "$x" "$key" GET "$p"); cp "$tmp/out" "$tmp/a.body"
         sb=$(call "$pb" "$key" GET "$p")
         if [ "$sa" = 200 ] && [ "$sb" = 200 ] && cmp -s "$tmp/a.body" "$tmp/out"; then ok
-        else bad "$1: GET $p: A $sa, B $sb, bodies $(cmp -s "$tmp/a.body" "$tmp/out" && echo equal || echo differ)"
+        else bad "$1: GET $p: $sa, B $sb, bodies $(cmp -s "$tmp/a.body" "$tmp/out" && echo equal || echo differ)"
         fi
     done
 }
@@ -247,6 +253,39 @@ pg_start "$tmp/primary" "$pport" || die "cannot restart the primary"
 eq "/readyz 200 again with the primary back" "$(call "$pa" "" GET /readyz)" 200
 eq "ingest works again by itself" \
     "$(call "$pa" "$key" POST /v1/dossiers application/x-ndjson "$tmp/batch2.ndjson") $(jint "$tmp/out" unchanged)" "200 500"
+
+# ------------------------------------------------------------------------------------
+# 4. Backup and restore (pg_dump / pg_restore, as docs/OPERATIONS.md says)
+# ------------------------------------------------------------------------------------
+echo "replica: 4. backup and restore" >&2
+check "the standby replays the last ingest" wait_replay
+pg_dump -Fc -d "$CP" -f "$tmp/motcua.dump" 2>"$tmp/dump.log"
+check "pg_dump -Fc" test -s "$tmp/motcua.dump"
+psql "$CP" -qc "CREATE DATABASE motcua_restored" >/dev/null
+CR="host=127.0.0.1 port=$pport user=postgres dbname=motcua_restored"
+check "pg_restore" pg_restore --no-owner -d "$CR" "$tmp/motcua.dump"
+start_server "$tmp/c.log" MOTCUA_DB="$CR" || exit 1
+pc=$srv_port
+same_reads "restored" "$pc"
+eq "the key revoked before the backup stays revoked" "$(call "$pc" "$k2" GET "/v1/dossiers/$first_code")" 401
+
+# ------------------------------------------------------------------------------------
+# 5. MOTCUA_DB_READ naming the standby, then the primary (prefer-standby)
+# ------------------------------------------------------------------------------------
+echo "replica: 5. prefer-standby: the standby stopped" >&2
+start_server "$tmp/d.log" MOTCUA_DB="$CP" MOTCUA_DB_READ="host=127.0.0.1,127.0.0.1 port=$sport,$pport \
+user=postgres dbname=motcua target_session_attrs=prefer-standby application_name=motcua-d" || exit 1
+pd=$srv_port
+same_reads "prefer-standby" "$pd"
+check "D reads on the standby" \
+    test "$(psql "$CS" -tAc "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'motcua-d'")" -ge 1
+pg_stop "$tmp/standby" fast
+eq "with the standby stopped, D's /readyz" "$(call "$pd" "" GET /readyz)" 200
+same_reads "standby stopped, reads on the primary" "$pd"
+check "D now reads on the primary" \
+    test "$(psql "$CP" -tAc "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'motcua-d'")" -ge 1
+eq "A (standby only) answers 503 for reads" "$(call "$pa" "$key" GET "/v1/dossiers/$first_code")" 503
+eq "A's /readyz names the replica" "$(call "$pa" "" GET /readyz) $(grep -o 'read replica' "$tmp/out")" "503 read replica"
 
 for p in "${servers[@]}"; do kill -TERM "$p" 2>/dev/null; done
 for p in "${servers[@]}"; do
