@@ -108,9 +108,9 @@ check "the filter allows a few hundred system calls ($(wc -l < "$tmp/allowed"))"
 psql "$MOTCUA_TEST_DB" -qc "CREATE DATABASE $db" >/dev/null || exit 1
 conn="$MOTCUA_TEST_DB dbname=$db"
 key=$(MOTCUA_DB=$conn "$bin" key create --role admin --label lint 2>/dev/null | awk '{print $NF}')
-port=
+port=   # below the ephemeral range (32768-60999): no client connection takes it
 for _ in $(seq 20); do
-    p=$((20000 + RANDOM % 30000))
+    p=$((20000 + RANDOM % 12000))
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { port=$p; break; }
 done
 (

@@ -57,11 +57,13 @@ check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
 eq() { if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', want '$3'"; fi; }
 die() { echo "replica: $*" >&2; exit 1; }
 
-# A free TCP port on 127.0.0.1 (nothing answers a connect there).
+# A free TCP port on 127.0.0.1: nothing answers a connect there, and it is
+# below Linux's ephemeral range (32768-60999), so no client connection of
+# this machine takes it as its local port.
 free_port() {
     local p
     for _ in $(seq 50); do
-        p=$((20000 + RANDOM % 30000))
+        p=$((20000 + RANDOM % 12000))
         (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
     done
     return 1
@@ -115,20 +117,26 @@ wait_replay() {
 # port; sets srv_pid and srv_port.
 start_server() {
     local log=$1 port pid; shift
-    port=$(free_port) || return 1
-    env "$@" MOTCUA_LISTEN="127.0.0.1:$port" MOTCUA_DB_WAIT_MS=2000 MOTCUA_ACCESS_LOG=0 \
-        "$bin" serve 2>>"$log" &
-    pid=$!
-    servers+=("$pid")
-    for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        if curl -s --max-time 2 -o /dev/null "http://127.0.0.1:$port/healthz"; then
-            srv_pid=$pid srv_port=$port
-            return 0
-        fi
-        sleep 0.05
+    for _ in 1 2 3 4 5; do   # another process may take the port first: try another
+        port=$(free_port) || return 1
+        env "$@" MOTCUA_LISTEN="127.0.0.1:$port" MOTCUA_DB_WAIT_MS=2000 MOTCUA_ACCESS_LOG=0 \
+            "$bin" serve 2>>"$log" &
+        pid=$!
+        servers+=("$pid")
+        for _ in $(seq 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            if curl -s --max-time 2 -o /dev/null "http://127.0.0.1:$port/healthz"; then
+                sleep 0.1   # still ours (not another process on that port)?
+                kill -0 "$pid" 2>/dev/null || break
+                srv_pid=$pid srv_port=$port
+                return 0
+            fi
+            sleep 0.05
+        done
+        kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
     done
-    echo "replica: cannot start motcua serve (see $log)" >&2
+    echo "replica: cannot start motcua serve:" >&2; tail -n 5 "$log" >&2
     return 1
 }
 start_server "$tmp/a.log" MOTCUA_DB="$CP" MOTCUA_DB_READ="$CS" MOTCUA_PUBLIC_READ=1 || exit 1
