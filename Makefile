@@ -125,10 +125,19 @@ fuzz: deps
 	done
 
 # make faults: the database restarting under load, kill -9 mid-ingest,
-# overlapping batches (tests/faults.sh), on a throwaway cluster.
+# overlapping batches (tests/faults.sh), on a throwaway cluster; then a
+# streaming replica serving the reads (tests/replica.sh, two clusters of its own).
 faults: deps
 	$(MAKE) --no-print-directory bin/motcua
 	tests/with-pg.sh tests/faults.sh
+	tests/replica.sh
+
+# make lint-deploy: the files of deploy/ (systemd unit, nginx site, Containerfile,
+# compose file) checked offline with their own tools (tests/lint-deploy.sh).
+.PHONY: lint-deploy
+lint-deploy: deps
+	$(MAKE) --no-print-directory bin/motcua
+	tests/with-pg.sh tests/lint-deploy.sh
 
 # make bench: the benchmarks of bench/ at size N (default small enough for a minute).
 N ?= 100000

@@ -2,10 +2,12 @@
 # deps.sh - install what motcua needs to build, test and run, and only what is
 # missing, so that a warm machine pays nothing. Used by `make run`, `make check`
 # and .ci/run. As root it runs apt-get; otherwise it prints the exact command.
+# Extra package names as arguments are installed the same way (the lint tools
+# of tests/lint-deploy.sh).
 set -euo pipefail
 
 PKGS=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev check postgresql
-      libssl-dev clang libclang-rt-14-dev curl)
+      libssl-dev clang libclang-rt-14-dev curl "$@")
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -20,6 +20,8 @@ void api_db_failure(http_resp *resp, int rc, const char *what)
 {
     if (rc == DB_DOWN)
         resp_unavailable(resp, "the database is not available; retry later");
+    else if (rc == DB_RETRY) /* e.g. a read replica cancelled the query to replay (40001) */
+        resp_unavailable(resp, "the database cancelled the query; retry later");
     else
         resp_error(resp, 500, "%s failed", what);
 }
@@ -118,14 +120,14 @@ void api_audit(app_t *app, const http_req *req, http_resp *resp)
         resp_error(resp, 400, "before: an audit entry id");
         return;
     }
-    db_conn *c = db_acquire(app->pool, app->cfg->db_wait_ms);
+    db_conn *c = db_acquire(app_read_pool(app), app->cfg->db_wait_ms);
     if (!c) {
         resp_unavailable(resp, "no database connection is available; retry later");
         return;
     }
     json_t *items = NULL;
     int rc = db_audit_list(c, before, (int)limit, &items);
-    db_release(app->pool, c);
+    db_release(app_read_pool(app), c);
     if (rc != DB_OK) {
         api_db_failure(resp, rc, "reading the audit trail");
         return;
@@ -165,7 +167,7 @@ void api_dossier_get(app_t *app, const http_req *req, http_resp *resp, const cha
     int within;
     if (instant_params(app, req, resp, &as_of, &within) != 0)
         return;
-    db_conn *c = db_acquire(app->pool, app->cfg->db_wait_ms);
+    db_conn *c = db_acquire(app_read_pool(app), app->cfg->db_wait_ms);
     if (!c) {
         resp_unavailable(resp, "no database connection is available; retry later");
         return;
@@ -180,7 +182,7 @@ void api_dossier_get(app_t *app, const http_req *req, http_resp *resp, const cha
     if (rc == DB_OK) /* d.due_at: the effective due date (spec §4, §6) */
         rc = db_get_dossier(c, code, cal, refdata_office_hours(app->ref), &a, &d, &aname,
                             &pname, &due_computed);
-    db_release(app->pool, c);
+    db_release(app_read_pool(app), c);
     if (rc == DB_OK && !auth_scope_covers(req->scope, d.agency_code))
         rc = 1; /* another agency's dossier does not exist for a scoped key (spec §7) */
     if (rc == 1) {

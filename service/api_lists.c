@@ -144,7 +144,7 @@ void api_list(app_t *app, const http_req *req, http_resp *resp)
         resp_error(resp, 500, "out of memory");
         goto done;
     }
-    c = db_acquire(app->pool, app->cfg->db_wait_ms);
+    c = db_acquire(app_read_pool(app), app->cfg->db_wait_ms);
     if (!c) {
         resp_unavailable(resp, "no database connection is available; retry later");
         goto done;
@@ -157,7 +157,7 @@ void api_list(app_t *app, const http_req *req, http_resp *resp)
         db_query_of(&lq, p.cal, &dq);
         rc = db_list_rows(c, &dq, on_row, &p);
     }
-    db_release(app->pool, c);
+    db_release(app_read_pool(app), c);
     if (p.oom) {
         resp_error(resp, 500, "out of memory");
         goto done;

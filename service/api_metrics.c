@@ -60,14 +60,14 @@ int api_metrics_run(app_t *app, const metrics_query_t *q, const char *group_para
                     metrics_run_t *run, http_resp *resp)
 {
     memset(run, 0, sizeof *run);
-    db_conn *c = db_acquire(app->pool, app->cfg->db_wait_ms);
+    db_conn *c = db_acquire(app_read_pool(app), app->cfg->db_wait_ms);
     if (!c) {
         resp_unavailable(resp, "no database connection is available; retry later");
         return -1;
     }
     int add_rc = 0;
     int rc = api_metrics_load(c, app->ref, q, run, &add_rc);
-    db_release(app->pool, c);
+    db_release(app_read_pool(app), c);
 
     if (add_rc == -2)
         resp_error(resp, 400, "%s: more than 10000 groups; narrow the filters", group_param);

@@ -22,9 +22,10 @@
 #define CAL_YEAR_MIN 1900
 #define CAL_YEAR_MAX 2200
 
-static db_conn *acquire(app_t *app, http_resp *resp)
+/* A connection of pool (app->pool for the PUTs, app_read_pool for the GETs). */
+static db_conn *acquire(app_t *app, db_pool *pool, http_resp *resp)
 {
-    db_conn *c = db_acquire(app->pool, app->cfg->db_wait_ms);
+    db_conn *c = db_acquire(pool, app->cfg->db_wait_ms);
     if (!c)
         resp_unavailable(resp, "no database connection is available; retry later");
     return c;
@@ -35,7 +36,7 @@ static db_conn *acquire(app_t *app, http_resp *resp)
 void api_procedures_get(app_t *app, const http_req *req, http_resp *resp)
 {
     (void)req;
-    db_conn *c = acquire(app, resp);
+    db_conn *c = acquire(app, app_read_pool(app), resp);
     if (!c)
         return;
     arena_t a;
@@ -43,7 +44,7 @@ void api_procedures_get(app_t *app, const http_req *req, http_resp *resp)
     proc_entry *v = NULL;
     size_t n = 0;
     int rc = db_list_procedures(c, &a, &v, &n);
-    db_release(app->pool, c);
+    db_release(app_read_pool(app), c);
     if (rc != DB_OK) {
         api_db_failure(resp, rc, "reading the procedures");
     } else {
@@ -88,7 +89,7 @@ void api_procedures_put(app_t *app, const http_req *req, http_resp *resp)
             goto done;
         }
     }
-    if (!(c = acquire(app, resp)))
+    if (!(c = acquire(app, app->pool, resp)))
         goto done;
     long upserted = 0;
     int rc = db_upsert_procedures(c, refdata_office_hours(app->ref), v, n, &upserted);
@@ -159,12 +160,12 @@ void api_calendar_get(app_t *app, const http_req *req, http_resp *resp)
         resp_error(resp, 400, "year: required, a year from %d to %d", CAL_YEAR_MIN, CAL_YEAR_MAX);
         return;
     }
-    db_conn *c = acquire(app, resp);
+    db_conn *c = acquire(app, app_read_pool(app), resp);
     if (!c)
         return;
     int rc;
     const calendar_t *cal = refdata_calendar(app->ref, c, &rc);
-    db_release(app->pool, c);
+    db_release(app_read_pool(app), c);
     if (rc != DB_OK || !cal)
         api_db_failure(resp, rc != DB_OK ? rc : DB_ERROR, "loading the calendar");
     else
@@ -221,7 +222,7 @@ void api_calendar_put(app_t *app, const http_req *req, http_resp *resp)
             goto done;
         }
     }
-    if (!(c = acquire(app, resp)))
+    if (!(c = acquire(app, app->pool, resp)))
         goto done;
     long upserted = 0, removed = 0;
     int rc = db_put_overrides(c, refdata_office_hours(app->ref), v, n, &upserted, &removed);

@@ -337,7 +337,7 @@ void api_series(app_t *app, const http_req *req, http_resp *resp)
     }
     if (req_wants_csv(req))
         q.csv = true;
-    db_conn *c = db_acquire(app->pool, app->cfg->db_wait_ms);
+    db_conn *c = db_acquire(app_read_pool(app), app->cfg->db_wait_ms);
     if (c == NULL) {
         resp_unavailable(resp, "no database connection is available; retry later");
         return;
@@ -354,7 +354,7 @@ void api_series(app_t *app, const http_req *req, http_resp *resp)
         rc = metrics_source_fill(c, &q, cal, refdata_office_hours(app->ref), f.series, &f.rc);
     if (rc == DB_OK && !oom)
         rc = metrics_source_fill(c, &back, cal, refdata_office_hours(app->ref), f.back, &f.rc);
-    db_release(app->pool, c);
+    db_release(app_read_pool(app), c);
 
     if (oom || f.rc == -1) {
         resp_error(resp, 500, "out of memory");

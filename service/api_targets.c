@@ -22,14 +22,14 @@ static json_t *entry_json(const target_entry *e)
 void api_targets_get(app_t *app, const http_req *req, http_resp *resp)
 {
     (void)req;
-    db_conn *c = db_acquire(app->pool, app->cfg->db_wait_ms);
+    db_conn *c = db_acquire(app_read_pool(app), app->cfg->db_wait_ms);
     if (!c) {
         resp_unavailable(resp, "no database connection is available; retry later");
         return;
     }
     target_set s;
     int rc = db_load_targets(c, &s);
-    db_release(app->pool, c);
+    db_release(app_read_pool(app), c);
     if (rc != DB_OK) {
         api_db_failure(resp, rc, "reading the targets");
         return;

@@ -12,6 +12,10 @@
 
 #include "rates.h"
 
+/* T_STR_DB settings share one size (db, db_read). */
+_Static_assert(sizeof ((config_t *)0)->db_read == sizeof ((config_t *)0)->db,
+               "db and db_read must have the same size");
+
 typedef enum { T_STR_DB, T_STR_LISTEN, T_SIZE, T_INT, T_DEC, T_BOOL, T_HOURS } opt_type;
 
 static const struct {
@@ -21,6 +25,7 @@ static const struct {
     long long min, max;
 } OPTS[] = {
     { "--db", "MOTCUA_DB", T_STR_DB, offsetof(config_t, db), 0, 0 },
+    { "--db-read", "MOTCUA_DB_READ", T_STR_DB, offsetof(config_t, db_read), 0, 0 },
     { "--listen", "MOTCUA_LISTEN", T_STR_LISTEN, offsetof(config_t, listen), 0, 0 },
     { "--body-limit", "MOTCUA_BODY_LIMIT", T_SIZE, offsetof(config_t, body_limit), 1024, 1LL << 34 },
     { "--max-connections", "MOTCUA_MAX_CONNECTIONS", T_INT, offsetof(config_t, max_connections), 1, 100000 },
@@ -39,6 +44,7 @@ static const struct {
 
 const char CONFIG_HELP[] =
     "  --db CONNINFO           libpq conninfo                      MOTCUA_DB\n"
+    "  --db-read CONNINFO      read replica for the GETs (none)    MOTCUA_DB_READ\n"
     "  --listen ADDR:PORT      listen address (127.0.0.1:8080)     MOTCUA_LISTEN\n"
     "  --body-limit BYTES      largest request body (67108864)     MOTCUA_BODY_LIMIT\n"
     "  --max-connections N     concurrent connections (1000)       MOTCUA_MAX_CONNECTIONS\n"

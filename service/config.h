@@ -13,6 +13,7 @@
 
 typedef struct {
     char db[1024];            /* libpq conninfo (MOTCUA_DB) */
+    char db_read[1024];       /* conninfo of a read replica, "" = none (MOTCUA_DB_READ) */
     char listen[128];         /* address:port (MOTCUA_LISTEN) */
     size_t body_limit;        /* bytes (MOTCUA_BODY_LIMIT) */
     int max_connections;      /* MOTCUA_MAX_CONNECTIONS */

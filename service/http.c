@@ -131,20 +131,33 @@ static void health(app_t *app, const http_req *req, http_resp *resp)
     resp_json(resp, 200, json_pack("{ss}", "status", "ok"));
 }
 
+/* Whether a connection of pool p answers SELECT 1. */
+static bool pool_answers(app_t *app, db_pool *p)
+{
+    db_conn *c = db_acquire(p, app->cfg->db_wait_ms);
+    if (!c) /* db_acquire gave its slot back already */
+        return false;
+    int rc = db_ping(c);
+    db_release(p, c);
+    return rc == DB_OK;
+}
+
+/* Ready when the primary answers, and the read replica too when there is one
+ * (every read endpoint needs it). */
 static void ready(app_t *app, const http_req *req, http_resp *resp)
 {
     (void)req;
-    db_conn *c = db_acquire(app->pool, app->cfg->db_wait_ms);
-    if (!c) {
-        resp_unavailable(resp, "the database does not answer");
-        return;
-    }
-    int rc = db_ping(c);
-    db_release(app->pool, c);
-    if (rc != DB_OK)
-        resp_unavailable(resp, "the database does not answer");
+    bool has_replica = app_read_pool(app) != app->pool;
+    bool primary = pool_answers(app, app->pool);
+    bool replica = !has_replica || pool_answers(app, app->read_pool);
+    if (primary && replica)
+        resp_json(resp, 200, json_pack("{ssssss}", "status", "ready", "primary", "up", "replica",
+                                       has_replica ? "up" : "none"));
+    else if (!primary)
+        resp_unavailable(resp, replica ? "the database does not answer"
+                                       : "neither the database nor its read replica answers");
     else
-        resp_json(resp, 200, json_pack("{ss}", "status", "ready"));
+        resp_unavailable(resp, "the read replica does not answer");
 }
 
 static void openapi(app_t *app, const http_req *req, http_resp *resp)
@@ -170,14 +183,16 @@ static void metrics(app_t *app, const http_req *req, http_resp *resp)
     memset(&g, 0, sizeof g);
     db_pool_stats(app->pool, &g.pool_size, &g.pool_in_use, &g.pool_idle);
     g.pool_known = true;
+    if ((g.read_pool_known = app_read_pool(app) != app->pool))
+        db_pool_stats(app->read_pool, &g.read_pool_size, &g.read_pool_in_use, &g.read_pool_idle);
     int rc = DB_DOWN;
-    db_conn *c = db_acquire(app->pool, app->cfg->db_wait_ms);
+    db_conn *c = db_acquire(app_read_pool(app), app->cfg->db_wait_ms);
     if (c) {
         const calendar_t *cal = refdata_calendar(app->ref, c, &rc);
         if (rc == DB_OK && cal)
             rc = opmetrics_count_open(c, cal, refdata_office_hours(app->ref), ts_now(),
                                       app->cfg->within, &g);
-        db_release(app->pool, c);
+        db_release(app_read_pool(app), c);
     }
     if (rc != DB_OK)
         fprintf(stderr, "{\"level\":\"warning\",\"msg\":\"metrics: open dossiers not counted\"}\n");

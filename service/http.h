@@ -28,7 +28,17 @@ typedef struct {
     db_pool *pool;
     refdata_t *ref;            /* calendar and office hours (refdata.h) */
     opmetrics *ops;            /* GET /metrics counters (http_opmetrics_new), or NULL */
+    db_pool *read_pool;        /* the read replica's pool (MOTCUA_DB_READ); NULL = none */
 } app_t;
+
+/* The pool of the read endpoints (every GET that reads dossiers, aggregates,
+ * reference data or the audit trail): the replica's when one is configured,
+ * else the primary's. Writes, migrations and API key checks always use
+ * app->pool (a revoked key must stop at once, whatever the replica's lag). */
+static inline db_pool *app_read_pool(const app_t *app)
+{
+    return app->read_pool ? app->read_pool : app->pool;
+}
 
 typedef struct {
     const char *method;        /* "GET", ... */

@@ -218,11 +218,15 @@ static int cmd_serve(int argc, char **argv)
 
     refdata_t *ref = refdata_new(&cfg.office_hours);
     db_pool *pool = db_pool_new(cfg.db, cfg.db_pool);
+    /* A read replica (MOTCUA_DB_READ) gets a pool of its own, as large. */
+    db_pool *rpool = cfg.db_read[0] ? db_pool_new(cfg.db_read, cfg.db_pool) : NULL;
+    bool rpool_ok = !cfg.db_read[0] || rpool;
     opmetrics *ops = http_opmetrics_new();
-    app_t app = { &cfg, pool, ref, ops };
-    http_server *srv = ref && pool && ops ? http_start(&app, err, sizeof err) : NULL;
+    app_t app = { &cfg, pool, ref, ops, rpool };
+    http_server *srv = ref && pool && ops && rpool_ok ? http_start(&app, err, sizeof err) : NULL;
     if (!srv) {
-        fprintf(stderr, "motcua: %s\n", ref && pool && ops ? err : "out of memory");
+        fprintf(stderr, "motcua: %s\n", ref && pool && ops && rpool_ok ? err : "out of memory");
+        db_pool_free(rpool);
         db_pool_free(pool);
         refdata_free(ref);
         opmetrics_free(ops);
@@ -233,6 +237,7 @@ static int cmd_serve(int argc, char **argv)
     sigwait(&stop, &sig);
     fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopping\",\"signal\":%d}\n", sig);
     http_stop(srv, 30);
+    db_pool_free(rpool);
     db_pool_free(pool);
     refdata_free(ref);
     opmetrics_free(ops);

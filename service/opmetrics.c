@@ -261,6 +261,21 @@ char *opmetrics_render(const opmetrics *m, const opm_gauges *g, size_t *len)
         sb_i64(&b, g->pool_size);
         sb_putc(&b, '\n');
     }
+    if (g && g->read_pool_known) {
+        family(&b, "motcua_db_read_pool_connections", "gauge",
+               "Read replica pool connections (MOTCUA_DB_READ): in_use by a request, idle.");
+        sample(&b, "motcua_db_read_pool_connections", "state", "in_use");
+        sb_i64(&b, g->read_pool_in_use);
+        sb_putc(&b, '\n');
+        sample(&b, "motcua_db_read_pool_connections", "state", "idle");
+        sb_i64(&b, g->read_pool_idle);
+        sb_putc(&b, '\n');
+        family(&b, "motcua_db_read_pool_size", "gauge",
+               "The most connections the read replica pool opens (MOTCUA_DB_POOL).");
+        sample(&b, "motcua_db_read_pool_size", NULL, NULL);
+        sb_i64(&b, g->read_pool_size);
+        sb_putc(&b, '\n');
+    }
     if (g && g->open_known) {
         family(&b, "motcua_open_dossiers", "gauge",
                "Open dossiers now: in_time and overdue split them (state=pending); waiting "

@@ -54,6 +54,8 @@ typedef struct {
     int pool_size, pool_in_use, pool_idle;
     bool open_known;
     int64_t open_in_time, open_overdue, open_waiting;
+    bool read_pool_known;      /* a read replica's pool (MOTCUA_DB_READ) */
+    int read_pool_size, read_pool_in_use, read_pool_idle;
 } opm_gauges;
 
 /* The exposition text (malloc'd, NUL-terminated, *len its length), or NULL

@@ -323,7 +323,7 @@ START_TEST(test_registry_counts)
     opmetrics_request(m, 3, 200, 0.0);     /* no such route: ignored */
     opmetrics_ingest(m, 5, 4, 3, 2, 1);
     opmetrics_ingest(m, 1, 0, 0, 0, 0);
-    opm_gauges g = { true, 8, 2, 3, true, 10, 4, 5 };
+    opm_gauges g = { true, 8, 2, 3, true, 10, 4, 5, false, 0, 0, 0 };
     char *t = render(m, &g);
     texpo *e = validate(t);
     const char *R = "motcua_http_requests_total";
@@ -365,6 +365,18 @@ START_TEST(test_registry_counts)
     ck_assert(value_of(e, "motcua_db_pool_size", "") == -1);
     ck_assert(value_of(e, "motcua_open_dossiers", "state=overdue") == -1);
     ck_assert(value_of(e, I, "outcome=inserted") == 6);
+    ck_assert(value_of(e, "motcua_db_read_pool_size", "") == -1);
+    free(e);
+    free(t);
+
+    /* a read replica's pool (MOTCUA_DB_READ): two more families, still valid */
+    opm_gauges rep = { true, 8, 2, 3, false, 0, 0, 0, true, 6, 1, 4 };
+    t = render(m, &rep);
+    e = validate(t);
+    ck_assert(value_of(e, "motcua_db_pool_size", "") == 8);
+    ck_assert(value_of(e, "motcua_db_read_pool_size", "") == 6);
+    ck_assert(value_of(e, "motcua_db_read_pool_connections", "state=in_use") == 1);
+    ck_assert(value_of(e, "motcua_db_read_pool_connections", "state=idle") == 4);
     free(e);
     free(t);
     opmetrics_free(m);

@@ -132,7 +132,10 @@ void tl_server_start(void)
     tl_env.ref = refdata_new(&tl_env.cfg.office_hours);
     tl_env.ops = http_opmetrics_new();
     ck_assert_msg(tl_env.pool && tl_env.ref && tl_env.ops, "out of memory");
-    tl_env.app = (app_t){ &tl_env.cfg, tl_env.pool, tl_env.ref, tl_env.ops };
+    tl_env.read_pool = tl_env.cfg.db_read[0] ? db_pool_new(tl_env.cfg.db_read, tl_env.cfg.db_pool)
+                                              : NULL;
+    ck_assert_msg(!tl_env.cfg.db_read[0] || tl_env.read_pool, "out of memory");
+    tl_env.app = (app_t){ &tl_env.cfg, tl_env.pool, tl_env.ref, tl_env.ops, tl_env.read_pool };
     tl_env.srv = http_start(&tl_env.app, err, sizeof err);
     ck_assert_msg(tl_env.srv != NULL, "http_start: %s", err);
     tl_env.port = http_port(tl_env.srv);
@@ -146,6 +149,8 @@ void tl_server_stop(void)
     tl_env.srv = NULL;
     db_pool_free(tl_env.pool);
     tl_env.pool = NULL;
+    db_pool_free(tl_env.read_pool);
+    tl_env.read_pool = NULL;
     refdata_free(tl_env.ref);
     tl_env.ref = NULL;
     opmetrics_free(tl_env.ops);

@@ -29,6 +29,7 @@ typedef struct {
     char conninfo[1024];   /* libpq conninfo of this test's database */
     config_t cfg;          /* tests may change it between tl_server_stop/start */
     db_pool *pool;
+    db_pool *read_pool;    /* cfg.db_read's pool, NULL without one */
     refdata_t *ref;
     opmetrics *ops;        /* GET /metrics counters (fresh with each server start) */
     app_t app;
