@@ -1,37 +1,55 @@
 #!/usr/bin/env bash
-# metrics.sh [N] - GET /v1/metrics for the last full quarter of the demo data,
-# province-wide, group_by=agency (and group_by=month over the year), against
-# the plain SQL GROUP BY over the dossier table that computes the same
-# received/finished counts, measured in one run: medians of 21 runs each.
+# metrics.sh [N] - GET /v1/metrics over N dossiers (default 100000) of the
+# province data set (bench/lib.sh), against the plain SQL over the dossier
+# table that computes the same counts (bench/sql/flow_counts.sql), in one run:
+#   - 2025-Q3, whole province, group_by=agency;
+#   - 2025, group_by=month (each month its own carried over and pending).
+# Medians of RUNS (default 31) requests / executions; the API's counts are
+# checked equal to the SQL's, count for count, or the script fails.
 . "$(dirname "$0")/lib.sh"
 n=${1:-${N:-100000}}
-"$bin" demo-data --count "$n" --seed 42 --year 2025 | "$bin" import --format ndjson - >/dev/null 2>&1
-psql_q "ANALYZE"
+runs=${RUNS:-31}
 start_service
+ensure_data "$n"
 
-median_ms() { # median_ms CMD... : median wall time of 21 runs
-    local times=()
-    for _ in $(seq 21); do
-        local t0 t1
-        t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N)
-        times+=($(( (t1 - t0) / 1000 )))
-    done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[11] / 1000.0}'
+periods_q='SELECT text $$2025-Q3$$ AS key, timestamptz $$2025-07-01 00:00:00+07$$ AS s, timestamptz $$2025-09-30 23:59:59.999999+07$$ AS a'
+periods_m="SELECT to_char(g, 'YYYY-MM') AS key, (g::date::text || ' 00:00:00+07')::timestamptz AS s,
+  ((g + interval '1 month')::date::text || ' 00:00:00+07')::timestamptz - interval '1 microsecond' AS a
+  FROM generate_series(date '2025-01-01', date '2025-12-01', interval '1 month') g"
+shopt -u patsub_replacement 2>/dev/null || true
+sql_for() { # sql_for PERIODS GROUP: flow_counts.sql with its two variables filled in
+    local sql
+    sql=$(grep -v '^--' "$root/bench/sql/flow_counts.sql")
+    sql=${sql//:group/$2}
+    echo "${sql//(:periods)/($1)}"
 }
-api() { curl -s -f -H "$auth" "$url/v1/metrics?$1"; }
-sql_agency="SELECT agency_code, count(*) FILTER (WHERE received_at >= '2025-07-01+07' AND received_at < '2025-10-01+07'),
-  count(*) FILTER (WHERE finished_at >= '2025-07-01+07' AND finished_at < '2025-10-01+07')
-  FROM dossier WHERE status NOT IN (1,3) AND received_at < '2025-10-01+07'
-  AND (finished_at IS NULL OR finished_at >= '2025-07-01+07') GROUP BY agency_code"
-sql_month="SELECT date_trunc('month', received_at AT TIME ZONE 'Asia/Ho_Chi_Minh'), count(*)
-  FROM dossier WHERE status NOT IN (1,3) AND received_at >= '2025-01-01+07' AND received_at < '2026-01-01+07' GROUP BY 1"
 
-a=$(median_ms api "period=2025-Q3&group_by=agency")
-b=$(median_ms psql_q "$sql_agency")
-c=$(median_ms api "period=2025&group_by=month")
-d=$(median_ms psql_q "$sql_month")
-echo "metrics benchmark: $n dossiers over 2025, medians of 21 runs (psql includes its own start-up)"
-printf '%-48s %10s ms\n' "GET /v1/metrics period=2025-Q3 group_by=agency" "$a"
-printf '%-48s %10s ms\n' "plain SQL GROUP BY agency (psql)" "$b"
-printf '%-48s %10s ms\n' "GET /v1/metrics period=2025 group_by=month" "$c"
-printf '%-48s %10s ms\n' "plain SQL GROUP BY month (psql)" "$d"
+# check PATH PERIODS GROUP: the API's counts equal the SQL's
+check() {
+    curl -s -f -H "$auth" "$url$1" > "$work/api.json"
+    sed "s|:'file'|'$work/api.json'|" "$root/bench/sql/api_counts.sql" | psql "$MOTCUA_DB" -qtAX > "$work/api.rows"
+    sql_for "$2" "$3" | psql "$MOTCUA_DB" -qtAX > "$work/sql.rows"
+    if ! diff -q "$work/api.rows" "$work/sql.rows" >/dev/null; then
+        echo "bench: $1 differs from the plain SQL:" >&2
+        diff "$work/api.rows" "$work/sql.rows" | head -20 >&2
+        exit 1
+    fi
+    echo "$(wc -l < "$work/sql.rows") groups equal, count for count"
+}
+
+q_path="/v1/metrics?period=2025-Q3&group_by=agency"
+m_path="/v1/metrics?period=2025&group_by=month"
+cq=$(check "$q_path" "$periods_q" agency_code)
+cm=$(check "$m_path" "$periods_m" key)
+a=$(api_ms "$runs" "$q_path")
+b=$(sql_ms "$runs" "$(sql_for "$periods_q" agency_code)")
+c=$(api_ms "$runs" "$m_path")
+d=$(sql_ms "$runs" "$(sql_for "$periods_m" key)")
+rows=$(psql_q "SELECT count(*) FROM rollup")
+echo "metrics benchmark: $n dossiers over 2025 (province data set), medians of $runs"
+printf '%-52s %10s ms\n' "GET $q_path" "$a"
+printf '%-52s %10s ms   (%s)\n' "plain SQL, same counts" "$b" "$cq"
+printf '%-52s %10s ms\n' "GET $m_path" "$c"
+printf '%-52s %10s ms   (%s)\n' "plain SQL, same counts" "$d" "$cm"
+echo "ratio plain SQL / API: quarter by agency $(ratio "$b" "$a")x, year by month $(ratio "$d" "$c")x"
+echo "roll-up rows: $rows; dossier table $(psql_q "SELECT pg_size_pretty(pg_total_relation_size('dossier'))"), roll-ups $(psql_q "SELECT pg_size_pretty(pg_total_relation_size('rollup') + pg_total_relation_size('rollup_hist'))")"

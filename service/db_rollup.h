@@ -53,13 +53,14 @@ int db_rollup_rebuild(db_conn *c, const office_hours *oh,
                       void (*progress)(void *ctx, long rows), void *ctx);
 
 /* The sums of one window and group: win, the group key (NULL for the null
- * key or no grouping), the counters, or for histogram rows wd and v[0]. */
+ * key or no grouping), the counters v and durations h (h[k]: of k working
+ * days), or for the long tail (h NULL) wd and v[0] durations of wd days. */
 typedef int (*db_rollup_each)(void *ctx, int win, const char *key, const int64_t *v,
-                              int64_t wd);
+                              const int64_t *h, int64_t wd);
 /* Sums rows of level of detail lod over the segments, filtered as q says,
  * grouped by window and by q's grouping dimension (none for time buckets):
- * counters (hist false) or the duration histogram (hist true, windows >= 1).
- * each() returning nonzero stops it (DB_ERROR). */
+ * the roll-up rows (hist false) or the long durations (hist true, windows
+ * >= 1). each() returning nonzero stops it (DB_ERROR). */
 int db_rollup_sums(db_conn *c, const metrics_query_t *q, int lod, const ru_segment *seg,
                    size_t nseg, bool hist, db_rollup_each each, void *ctx);
 

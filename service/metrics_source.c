@@ -82,31 +82,46 @@ static int add_window(ru_ctx *x, int win, const char *key, const int64_t *v)
     return rc;
 }
 
-static int on_sums(void *ctx, int win, const char *key, const int64_t *v, int64_t wd)
+/* n durations of wd working days in window win (>= 1), to the total and to
+ * the window's bucket or the key's group. */
+static int add_durations(ru_ctx *x, int win, const char *key, int64_t wd, int64_t n)
+{
+    int rc = metrics_add_durations(x->m, MT_TOTAL, NULL, 0, wd, n);
+    if (rc == 0 && x->buckets)
+        rc = metrics_add_durations(x->m, MT_BUCKET, NULL, x->bucket_of[win], wd, n);
+    else if (rc == 0 && x->q->group_dim != DIM_NONE)
+        rc = metrics_add_durations(x->m, MT_GROUP, group_key(x, key), 0, wd, n);
+    return rc;
+}
+
+static int on_sums(void *ctx, int win, const char *key, const int64_t *v, const int64_t *h,
+                   int64_t wd)
 {
     ru_ctx *x = ctx;
     (void)wd;
     if (win < 0 || (size_t)win >= x->nwin)
         return 0;
-    if (x->buckets) {
+    int rc = 0;
+    for (int k = 0; win > 0 && k < RU_HIST_COLS && rc == 0; k++)
+        if (h[k])
+            rc = add_durations(x, win, key, k, h[k]);
+    if (rc == 0 && x->buckets) {
         for (int k = 0; k < RU__COUNT; k++)
             x->wsum[win][k] += v[k];
-        return 0;
+    } else if (rc == 0) {
+        rc = add_window(x, win, key, v);
     }
-    return x->add_rc = add_window(x, win, key, v);
+    return x->add_rc = rc;
 }
 
-static int on_hist(void *ctx, int win, const char *key, const int64_t *v, int64_t wd)
+static int on_long(void *ctx, int win, const char *key, const int64_t *v, const int64_t *h,
+                   int64_t wd)
 {
     ru_ctx *x = ctx;
+    (void)h;
     if (win < 1 || (size_t)win >= x->nwin)
         return 0;
-    int rc = metrics_add_durations(x->m, MT_TOTAL, NULL, 0, wd, v[0]);
-    if (rc == 0 && x->buckets)
-        rc = metrics_add_durations(x->m, MT_BUCKET, NULL, x->bucket_of[win], wd, v[0]);
-    else if (rc == 0 && x->q->group_dim != DIM_NONE)
-        rc = metrics_add_durations(x->m, MT_GROUP, group_key(x, key), 0, wd, v[0]);
-    return x->add_rc = rc;
+    return x->add_rc = add_durations(x, win, key, wd, v[0]);
 }
 
 /* Buckets: window 0 opens the first bucket; each bucket starts with the
@@ -176,15 +191,21 @@ static int on_late_row(void *ctx, const metrics_row_t *r)
     return 0;
 }
 
-/* Can the roll-ups answer q, and at which level of detail? */
+/* Can the roll-ups answer q, and at which level of detail: the province
+ * rows when nothing narrows or splits by agency, the agency rows for an
+ * agency filter or grouping, the detail rows for anything else. */
 static bool rollup_can(const metrics_query_t *q, int *lod)
 {
     if (q->basis != BASIS_FLOW || q->as_of < ts_day_start(q->period.from))
         return false;
-    bool detail = q->procedure[0] || q->field[0] || q->channel || q->service_level ||
-                  (q->group_bucket == BK_NONE && q->group_dim != DIM_NONE &&
-                   q->group_dim != DIM_AGENCY);
-    *lod = detail ? RU_LOD_DETAIL : RU_LOD_AGENCY;
+    dim_t g = q->group_bucket == BK_NONE ? q->group_dim : DIM_NONE;
+    if (q->procedure[0] || q->field[0] || q->channel || q->service_level ||
+        (g != DIM_NONE && g != DIM_AGENCY))
+        *lod = RU_LOD_DETAIL;
+    else if (q->agency[0] || g == DIM_AGENCY)
+        *lod = RU_LOD_AGENCY;
+    else
+        *lod = RU_LOD_PROVINCE;
     return true;
 }
 
@@ -244,7 +265,7 @@ static int fill_from_rollups(db_conn *c, const metrics_query_t *q, const calenda
     if (rc == DB_OK && x.buckets && (x.add_rc = add_buckets(&x)) != 0)
         rc = DB_ERROR;
     if (rc == DB_OK)
-        rc = db_rollup_sums(c, q, lod, seg, nseg, true, on_hist, &x);
+        rc = db_rollup_sums(c, q, lod, seg, nseg, true, on_long, &x);
     if (rc == DB_OK && x.nwin > 1 && q->as_of < ts_day_end(x.as_of_day))
         rc = db_rollup_event_rows(c, q, q->as_of, ts_day_end(x.as_of_day), cal, oh,
                                   on_late_row, &x);

@@ -306,6 +306,7 @@ static ru_row *entry(rollup_acc *a, const ru_row *k)
     e->row = *k;
     e->hash = h;
     memset(e->row.v, 0, sizeof e->row.v);
+    memset(e->row.h, 0, sizeof e->row.h);
     e->row.agency = arena_strndup(&a->strings, k->agency, strlen(k->agency));
     e->row.procedure = arena_strndup(&a->strings, k->procedure, strlen(k->procedure));
     e->row.field = arena_strndup(&a->strings, k->field, strlen(k->field));
@@ -317,6 +318,7 @@ static ru_row *entry(rollup_acc *a, const ru_row *k)
 
 int rollup_acc_add(rollup_acc *a, const metrics_row_t *r, const calendar_t *cal, int sign)
 {
+    static const int LODS[3] = { RU_LOD_PROVINCE, RU_LOD_AGENCY, RU_LOD_DETAIL };
     ru_event ev[RU_MAX_EVENTS];
     int n = rollup_events(r, cal, ev);
     for (int i = 0; i < n; i++) {
@@ -324,15 +326,17 @@ int rollup_acc_add(rollup_acc *a, const metrics_row_t *r, const calendar_t *cal,
         int y, m, d;
         day_to_ymd(day, &y, &m, &d);
         const day_t starts[4] = { 0, day, day_from_ymd(y, m, 1), day_from_ymd(y, 1, 1) };
-        for (int lod = RU_LOD_AGENCY; lod <= RU_LOD_DETAIL; lod++) {
+        for (int l = 0; l < 3; l++) {
+            int lod = LODS[l];
+            bool detail = lod == RU_LOD_DETAIL;
             for (int g = RU_GRAIN_DAY; g <= RU_GRAIN_YEAR; g++) {
                 ru_row k = {
                     .lod = lod, .grain = g, .bucket = starts[g],
-                    .agency = r->agency_code ? r->agency_code : "",
-                    .procedure = lod && r->procedure_code ? r->procedure_code : "",
-                    .field = lod && r->field_code ? r->field_code : "",
-                    .channel = lod ? r->channel : 0,
-                    .level = lod ? r->service_level : 0,
+                    .agency = lod != RU_LOD_PROVINCE && r->agency_code ? r->agency_code : "",
+                    .procedure = detail && r->procedure_code ? r->procedure_code : "",
+                    .field = detail && r->field_code ? r->field_code : "",
+                    .channel = detail ? r->channel : 0,
+                    .level = detail ? r->service_level : 0,
                 };
                 ru_row *e = entry(a, &k);
                 if (!e)
@@ -341,7 +345,11 @@ int rollup_acc_add(rollup_acc *a, const metrics_row_t *r, const calendar_t *cal,
                     e->v[c] += sign * ev[i].v[c];
                 if (!ev[i].finish)
                     continue;
-                k.hist = true;
+                if (ev[i].wd >= 0 && ev[i].wd < RU_HIST_COLS) {
+                    e->h[ev[i].wd] += sign;
+                    continue;
+                }
+                k.hist = true;   /* the long tail: a row per duration */
                 k.wd = ev[i].wd;
                 if (!(e = entry(a, &k)))
                     return -1;
@@ -377,6 +385,9 @@ static bool nonzero(const ru_row *r)
 {
     for (int c = 0; c < RU__COUNT; c++)
         if (r->v[c])
+            return true;
+    for (int k = 0; k < RU_HIST_COLS; k++)
+        if (r->h[k])
             return true;
     return false;
 }

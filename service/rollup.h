@@ -6,9 +6,12 @@
  * state while open (in time -> overdue at the start of the day after its due
  * day, processing -> waiting when its wait began), and finished (the finish
  * counts, its duration). Each event adds to counters of the day it happened,
- * and also of its month and year, for two levels of detail: the agency alone
- * (lod 0, what the province dashboards ask for) and agency x procedure x
- * channel x field x service level (lod 1, every other filter and grouping).
+ * and also of its month and year, for three levels of detail: the province
+ * (lod 2: no filter, no grouping by agency), the agency (lod 0: an agency
+ * filter or grouping) and agency x procedure x channel x field x service
+ * level (lod 1, every other filter and grouping). A finish also counts its
+ * duration in whole working days: h[wd] for wd < RU_HIST_COLS, else a row of
+ * its own (the long tail), for the exact median and p90.
  *
  * A period's flow counts are sums of the events of its days; the open state
  * at any instant (pending, in time, overdue, waiting) is the sum of the
@@ -47,7 +50,11 @@ typedef enum {
 extern const char *const RU_COL_NAMES[RU__COUNT];
 
 enum { RU_GRAIN_DAY = 1, RU_GRAIN_MONTH = 2, RU_GRAIN_YEAR = 3 };
-enum { RU_LOD_AGENCY = 0, RU_LOD_DETAIL = 1 };
+enum { RU_LOD_AGENCY = 0, RU_LOD_DETAIL = 1, RU_LOD_PROVINCE = 2 };
+
+/* Durations of 0..RU_HIST_COLS-1 working days are counted in columns h0..h63
+ * of the roll-up row; longer ones in rows of rollup_hist_long. */
+#define RU_HIST_COLS 64
 
 /* One event of a dossier's life: its instant and what it adds. */
 typedef struct {
@@ -85,11 +92,12 @@ void rollup_row(const dossier_t *d, const ru_catalog *p, const calendar_t *cal,
 typedef struct {
     int lod, grain;
     day_t bucket;                  /* the day, or the first day of its month or year */
-    const char *agency, *procedure, *field;   /* "" for none (lod 0, unknown field) */
+    const char *agency, *procedure, *field;   /* "" for none (lod 0 and 2, unknown field) */
     int channel, level;            /* 0 for none / unknown */
-    bool hist;                     /* a histogram row: v[0] durations of wd working days */
+    bool hist;                     /* a long-tail row: v[0] durations of wd working days */
     int64_t wd;
     int64_t v[RU__COUNT];
+    int64_t h[RU_HIST_COLS];       /* h[k]: durations of k working days */
 } ru_row;
 
 typedef struct rollup_acc rollup_acc;
@@ -101,8 +109,9 @@ void rollup_acc_clear(rollup_acc *a);
  * accumulator is then unusable: clear it). */
 int rollup_acc_add(rollup_acc *a, const metrics_row_t *r, const calendar_t *cal, int sign);
 /* The rows with any nonzero value, in key order (so that concurrent
- * writers lock roll-up rows in one order), through each(); strings borrowed
- * until the next add or clear. Stops at and returns each()'s nonzero value. */
+ * writers lock roll-up rows in one order), through each(): the counter rows
+ * (hist false) or the long-tail rows (hist true); strings borrowed until the
+ * next add or clear. Stops at and returns each()'s nonzero value. */
 int rollup_acc_each(rollup_acc *a, bool hist, int (*each)(void *ctx, const ru_row *row),
                     void *ctx);
 size_t rollup_acc_size(const rollup_acc *a);
