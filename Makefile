@@ -3,6 +3,7 @@
 #   make            build bin/motcua
 #   make run        install what is missing, start a local PostgreSQL under var/, serve
 #   make check      install what is missing, run every test (plain and ASan+UBSan builds)
+#   make vendor     refresh the dashboard's charting library from npm (web/vendor/)
 
 CC      ?= cc
 PKGS     = libmicrohttpd jansson libpq libcrypto
@@ -113,7 +114,7 @@ deps:
 # sanitized) against a throwaway PostgreSQL cluster in a temp dir (tests/with-pg.sh).
 check: deps
 	$(MAKE) --no-print-directory build/check_rel build/check_san bin/motcua
-	tests/with-pg.sh $(MAKE) --no-print-directory test-rel test-san test-cli
+	tests/with-pg.sh $(MAKE) --no-print-directory test-rel test-san test-cli test-e2e
 
 test-rel:
 	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-4} build/check_rel
@@ -123,6 +124,10 @@ test-san:
 
 test-cli: bin/motcua
 	tests/cli.sh
+
+# The dashboard in headless Chromium (skipped, saying so, without chromium on PATH).
+test-e2e: bin/motcua
+	tests/e2e.sh
 
 # make fuzz: libFuzzer (clang) on the parsers, FUZZ_SECONDS each (default 60).
 # New inputs go to build/fuzz/corpus-*; the seeds in tests/fuzz/corpus stay as

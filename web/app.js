@@ -558,6 +558,12 @@
     return p;
   }
 
+  /* A month on the chart's axis: "03/2026" (vi), "2026-03" (en). */
+  function chartLabel(p) {
+    const m = /^(\d{4})-(\d{2})$/.exec(p);
+    return m ? (lang === 'vi' ? m[2] + '/' + m[1] : p) : p;
+  }
+
   function fillPeriodPicker() {
     const sel = $('#period');
     const today = vnToday();
@@ -830,7 +836,7 @@
         class: r.key === state.agency ? 'selected' : null,
         'aria-current': r.key === state.agency ? 'true' : null
       },
-        el('td', { class: 'num' }, fmtInt(r.rank)),
+        el('td', { class: 'num rank' }, fmtInt(r.rank)),
         el('td', null, r.label || r.key, el('span', { class: 'code' }, r.key)),
         el('td', { class: 'num' }, fmtPct(r.value, 1)),
         el('td', { class: 'num' }, fmtInt(r.numerator) + ' / ' + fmtInt(r.denominator)),
@@ -899,7 +905,7 @@
                       borderColor: colors[name], backgroundColor: colors[name], spanGaps: false,
                       tension: 0.2, order: 1 });
     state.chart = new window.Chart(canvas, {
-      data: { labels: b.map(x => periodLabel(x.key)), datasets: datasets },
+      data: { labels: b.map(x => chartLabel(x.key)), datasets: datasets },
       options: {
         animation: false,
         responsive: true,
@@ -982,7 +988,7 @@
     for (const d of l.items) {
       const days = overdue ? d.working_days_overdue : d.working_days_left;
       body.appendChild(el('tr', { 'data-code': d.code },
-        el('td', null, el('a', { href: '#dossier/' + encodeURIComponent(d.code) }, d.code)),
+        el('td', { class: 'nowrap' }, el('a', { href: '#dossier/' + encodeURIComponent(d.code) }, d.code)),
         el('td', null, d.agency_name || d.agency_code),
         el('td', null, d.procedure_name || d.procedure_code),
         el('td', null, fmtTime(d.received_at)),
