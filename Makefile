@@ -3,6 +3,7 @@
 #   make            build bin/motcua
 #   make run        install what is missing, start a local PostgreSQL under var/, serve
 #   make check      install what is missing, run every test (plain and ASan+UBSan builds)
+#   make vendor     refresh the dashboard's charting library from npm (web/vendor/)
 
 CC      ?= cc
 PKGS     = libmicrohttpd jansson libpq libcrypto
@@ -19,12 +20,14 @@ TEST_SRC = $(wildcard tests/*.c)
 SUITES   = $(patsubst tests/check_%.c,%,$(filter-out tests/check_main.c,$(wildcard tests/check_*.c)))
 
 # Two build variants share the sources: release (build/rel) and sanitized (build/san).
-REL_OBJ  = $(patsubst service/%.c,build/rel/%.o,$(LIB_SRC)) build/rel/migrations.o build/rel/openapi.o
-SAN_OBJ  = $(patsubst service/%.c,build/san/%.o,$(LIB_SRC)) build/san/migrations.o build/san/openapi.o
+REL_OBJ  = $(patsubst service/%.c,build/rel/%.o,$(LIB_SRC)) build/rel/migrations.o build/rel/openapi.o \
+           build/rel/static_files.o
+SAN_OBJ  = $(patsubst service/%.c,build/san/%.o,$(LIB_SRC)) build/san/migrations.o build/san/openapi.o \
+           build/san/static_files.o
 REL_TOBJ = $(patsubst tests/%.c,build/rel/t_%.o,$(TEST_SRC))
 SAN_TOBJ = $(patsubst tests/%.c,build/san/t_%.o,$(TEST_SRC))
 
-.PHONY: all run check deps fuzz bench faults test-rel test-san test-cli clean db-start db-stop
+.PHONY: all run check deps fuzz bench faults test-rel test-san test-cli test-e2e vendor clean db-start db-stop
 all: bin/motcua
 
 build/rel/%.o: service/%.c $(wildcard service/*.h) | build/rel
@@ -58,6 +61,36 @@ build/rel/openapi.o: build/openapi.c service/openapi.h
 build/san/openapi.o: build/openapi.c service/openapi.h | build/san
 	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) -Iservice -c $< -o $@
 
+# The dashboard page (web/) is embedded too, byte for byte, and served at / (service/static.c).
+# Only these files are served; web/vendor/ is refreshed from npm by `make vendor`.
+WEB_FILES = web/index.html web/app.js web/app.css web/vendor/chart.umd.min.js
+build/static_files.c: $(WEB_FILES) | build/rel
+	@{ echo '#include "static.h"'; i=0; for f in $(WEB_FILES); do \
+	    echo "static const unsigned char f$$i[] = {"; \
+	    od -An -v -tx1 $$f | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; i=$$((i + 1)); done; \
+	  echo 'const static_file_t STATIC_FILES[] = {'; i=0; for f in $(WEB_FILES); do \
+	    e=$$(sha256sum $$f | cut -c1-32); \
+	    echo "{ \"$${f#web/}\", f$$i, sizeof f$$i, \"\\\"$$e\\\"\" },"; i=$$((i + 1)); done; \
+	  echo '};'; echo 'const size_t STATIC_FILES_COUNT = sizeof STATIC_FILES / sizeof STATIC_FILES[0];'; \
+	} > $@.tmp && mv $@.tmp $@
+build/rel/static_files.o: build/static_files.c $(wildcard service/*.h)
+	$(CC) $(WARN) $(DEFS) $(OPT) $(PKG_CFLAGS) -Iservice -c $< -o $@
+build/san/static_files.o: build/static_files.c $(wildcard service/*.h) | build/san
+	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(PKG_CFLAGS) -Iservice -c $< -o $@
+
+# make vendor: refresh web/vendor/ from the npm registry, the one target that needs npm.
+# web/package.json pins the version, web/package-lock.json the exact tarball and its hash;
+# to upgrade, change the version in web/package.json and run it again.
+vendor:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cp web/package.json "$$tmp/"; [ ! -f web/package-lock.json ] || cp web/package-lock.json "$$tmp/"; \
+	(cd "$$tmp" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error); \
+	cp "$$tmp/package-lock.json" web/package-lock.json; mkdir -p web/vendor; \
+	cp "$$tmp/node_modules/chart.js/dist/chart.umd.min.js" web/vendor/chart.umd.min.js; \
+	cp "$$tmp/node_modules/chart.js/LICENSE.md" web/vendor/chart.js.LICENSE.md; \
+	cp "$$tmp/node_modules/@kurkle/color/LICENSE.md" web/vendor/kurkle-color.LICENSE.md; \
+	echo "vendor: chart.js $$(sed -n 's/^ \* Chart.js v//p' web/vendor/chart.umd.min.js) in web/vendor/"
+
 build/rel build/san bin:
 	mkdir -p $@
 
@@ -81,7 +114,7 @@ deps:
 # sanitized) against a throwaway PostgreSQL cluster in a temp dir (tests/with-pg.sh).
 check: deps
 	$(MAKE) --no-print-directory build/check_rel build/check_san bin/motcua
-	tests/with-pg.sh $(MAKE) --no-print-directory test-rel test-san test-cli
+	tests/with-pg.sh $(MAKE) --no-print-directory test-rel test-san test-cli test-e2e
 
 test-rel:
 	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-4} build/check_rel
@@ -91,6 +124,10 @@ test-san:
 
 test-cli: bin/motcua
 	tests/cli.sh
+
+# The dashboard in headless Chromium (skipped, saying so, without chromium on PATH).
+test-e2e: bin/motcua
+	tests/e2e.sh
 
 # make fuzz: libFuzzer (clang) on the parsers, FUZZ_SECONDS each (default 60).
 # New inputs go to build/fuzz/corpus-*; the seeds in tests/fuzz/corpus stay as

@@ -36,6 +36,7 @@ cat >&2 <<TXT
 
 motcua serves on http://$listen  (Ctrl-C stops it)
 admin API key for this demo (kept in var/demo-admin.key): $key
+dashboard: http://$listen/  (paste the key when it asks)
 
   curl -s -H 'Authorization: Bearer $key' 'http://$listen/v1/metrics?period=$(date +%Y)&group_by=agency'
   curl -s -H 'Authorization: Bearer $key' -X POST -H 'Content-Type: application/json' http://$listen/v1/dossiers \\

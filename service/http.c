@@ -20,6 +20,7 @@
 #include "body.h"
 #include "hdrwatch.h"
 #include "openapi.h"
+#include "static.h"
 
 struct http_server {
     struct MHD_Daemon *d;
@@ -227,6 +228,11 @@ static const struct {
     { "/v1/procedures", api_procedures_get, NULL, api_procedures_put, ACCESS_KEY, ROLE_READ },
     { "/v1/calendar", api_calendar_get, NULL, api_calendar_put, ACCESS_KEY, ROLE_READ },
     { "/v1/audit", api_audit, NULL, NULL, ACCESS_KEY, ROLE_ADMIN },
+    /* the dashboard page (static.h): the page itself needs no key, its data does */
+    { "/", static_serve, NULL, NULL, ACCESS_OPEN, ROLE_READ },
+    { "/app.js", static_serve, NULL, NULL, ACCESS_OPEN, ROLE_READ },
+    { "/app.css", static_serve, NULL, NULL, ACCESS_OPEN, ROLE_READ },
+    { "/vendor/chart.umd.min.js", static_serve, NULL, NULL, ACCESS_OPEN, ROLE_READ },
 };
 
 size_t http_route_count(void) { return sizeof ROUTES / sizeof ROUTES[0]; }
@@ -371,7 +377,10 @@ static enum MHD_Result queue(struct MHD_Connection *conn, req_state *st, http_re
     MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
                             r->content_type ? r->content_type : "application/json");
     MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            r->cache_control ? r->cache_control : "no-store");
+    for (size_t i = 0; i < sizeof r->headers / sizeof r->headers[0] && r->headers[i][0]; i++)
+        MHD_add_response_header(mr, r->headers[i][0], r->headers[i][1]);
     if (r->allow)
         MHD_add_response_header(mr, MHD_HTTP_HEADER_ALLOW, r->allow);
     if (r->extra_header && r->extra_value)
@@ -568,6 +577,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     q.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     q.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
     q.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    q.if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
     q.body = st->body ? st->body : "";
     q.body_len = st->len;
     if (pc.seen > HTTP_MAX_PARAMS - 2)

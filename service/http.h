@@ -46,6 +46,7 @@ typedef struct {
     kv_t params[HTTP_MAX_PARAMS];
     size_t nparams;
     const char *content_type, *accept, *authorization;  /* NULL when absent */
+    const char *if_none_match;  /* NULL when absent (static.c revalidation) */
     const char *body;
     size_t body_len;
     /* Set by the dispatcher after authentication (spec §7 "Auth"). */
@@ -65,6 +66,8 @@ typedef struct {
     char key_id[AUTH_ID_LEN + 1]; /* the authenticated key, for the access log ("" = none) */
     const char *extra_header;  /* one more response header (static name), or NULL */
     char *extra_value;         /* its value, malloc'd, owned by the response */
+    const char *cache_control; /* Cache-Control (static string); NULL: no-store */
+    const char *headers[6][2]; /* more headers, static names and values; unused: NULL */
 } http_resp;
 
 /* Sets a JSON body (steals j; j NULL means out of memory: 500). */
