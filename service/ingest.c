@@ -40,6 +40,7 @@ struct ingest {
     size_t nstored, cap_stored;
     refdata_t *ref;           /* calendar and office hours for the roll-ups (borrowed) */
     rollup_acc *acc;          /* the chunk's roll-up deltas */
+    bool all_new;             /* the last chunk had no stored version: try the next without lookup */
     void (*progress)(void *, const ingest_counts *);
     void *progress_ctx;
     /* between the two, under mu */
@@ -76,6 +77,7 @@ ingest_t *ingest_new(db_conn *c, body_format format, size_t chunk, refdata_t *re
     in->recs = malloc(in->chunk * sizeof *in->recs);
     in->errors = json_array();
     in->ref = ref;
+    in->all_new = true;
     in->acc = rollup_acc_new();
     arena_init(&in->warena);
     in->wrecs = malloc(in->chunk * sizeof *in->wrecs);
@@ -335,10 +337,18 @@ done:
     return rc;
 }
 
-/* One attempt at a chunk in one transaction. DB_RETRY when another batch
+/*
+ * One attempt at a chunk in one transaction. DB_RETRY when another batch
  * raced us to a new code or a deadlock was detected. A chunk whose codes are
  * all new (the common case of a bulk load) is written with one COPY into the
- * dossier table; a retry (upsert true) goes through the upsert. */
+ * dossier table; a retry (upsert true) goes through the upsert.
+ *
+ * While the previous chunk was all new, the next one is tried without
+ * reading stored versions at all (optimistic): the direct COPY then fails on
+ * the first code that exists, and the retry takes the normal path. A bulk
+ * load saves the lookup of every code; a re-send pays one failed COPY per
+ * request.
+ */
 static int try_chunk(ingest_t *in, chunk_plan *p, bool upsert)
 {
     const char **codes = malloc((in->wn ? in->wn : 1) * sizeof *codes);
@@ -360,9 +370,11 @@ static int try_chunk(ingest_t *in, chunk_plan *p, bool upsert)
         rc = DB_ERROR;
     if (rc != DB_OK)
         goto rollback;
-    rc = db_lock_existing(in->db, codes, in->wn, &in->warena, found_stored, in);
-    if (rc != DB_OK)
+    bool optimistic = !upsert && in->all_new;
+    if (!optimistic &&
+        (rc = db_lock_existing(in->db, codes, in->wn, &in->warena, found_stored, in)) != DB_OK)
         goto rollback;
+    in->all_new = in->nstored == 0;
     if (in->nstored > 1)
         qsort(in->stored, in->nstored, sizeof *in->stored, cmp_dossier_code);
     if (plan_chunk(in, p) != 0) {
@@ -370,8 +382,11 @@ static int try_chunk(ingest_t *in, chunk_plan *p, bool upsert)
         goto rollback;
     }
     if (!upsert && in->nstored == 0) {
-        if ((rc = db_insert_dossiers(in->db, p->write, p->nwrite)) != DB_OK)
+        if ((rc = db_insert_dossiers(in->db, p->write, p->nwrite)) != DB_OK) {
+            if (rc == DB_RETRY)
+                in->all_new = false;   /* some code exists: look them up from now on */
             goto rollback;
+        }
         fresh = p->nwrite;
     } else if ((rc = db_write_dossiers(in->db, p->write, p->nwrite, &fresh)) != DB_OK) {
         goto rollback;
