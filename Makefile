@@ -179,9 +179,9 @@ lint-deploy: deps
 # make bench: the benchmarks of bench/ at size N (default small enough for a minute).
 N ?= 100000
 bench: deps
+	@deploy/deps.sh wrk
 	$(MAKE) --no-print-directory bin/motcua
-	bench/ingest.sh $(N)
-	bench/metrics.sh $(N)
+	bench/all.sh $(N)
 
 # make run: a local cluster under var/ unless MOTCUA_DB names a database.
 run: deps
