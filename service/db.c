@@ -335,48 +335,34 @@ static bool read_dossier(const PGresult *r, int row, int c0, arena_t *a, dossier
 
 /* ---- text building ---------------------------------------------------------------------- */
 
-/* COPY text format: backslash escapes for the four special bytes, \N for null. */
-static void copy_int(strbuf *b, int64_t v, bool null)
-{
-    if (null) {
-        sb_put(b, "\\N", 2);
-        return;
-    }
-    char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
-    sb_put(b, tmp, (size_t)n);
-}
-
-static void copy_ts(strbuf *b, ts_t t)
-{
-    if (t == TS_NULL) {
-        sb_put(b, "\\N", 2);
-        return;
-    }
-    char tmp[TS_FMT_MAX];
-    sb_put(b, tmp, ts_format_pg(t, tmp, sizeof tmp));
-}
-
+/* One dossier in COPY's binary format, the columns of DOSSIER_COLS. */
 static void copy_row(strbuf *b, const dossier_t *d)
 {
-    db_copy_text(b, d->code); sb_putc(b, '\t');
-    db_copy_text(b, d->agency_code); sb_putc(b, '\t');
-    db_copy_text(b, d->procedure_code); sb_putc(b, '\t');
-    db_copy_text(b, d->field_code); sb_putc(b, '\t');
-    copy_int(b, d->service_level, d->service_level == 0); sb_putc(b, '\t');
-    copy_int(b, d->channel, false); sb_putc(b, '\t');
-    copy_int(b, d->status, false); sb_putc(b, '\t');
-    copy_ts(b, d->received_at); sb_putc(b, '\t');
-    copy_ts(b, d->due_at); sb_putc(b, '\t');
-    copy_ts(b, d->finished_at); sb_putc(b, '\t');
-    copy_ts(b, d->returned_at); sb_putc(b, '\t');
-    copy_ts(b, d->extended_due_at); sb_putc(b, '\t');
-    sb_put(b, d->apology ? "t\t" : "f\t", 2);
-    copy_int(b, d->supplement_count, false); sb_putc(b, '\t');
-    copy_ts(b, d->supplement_requested_at); sb_putc(b, '\t');
-    copy_int(b, d->fee, d->fee == FEE_NULL); sb_putc(b, '\t');
-    sb_put(b, d->paid_online ? "t\t" : "f\t", 2);
-    copy_ts(b, d->updated_at); sb_putc(b, '\n');
+    db_bin_count(b, DOSSIER_NCOLS);
+    db_bin_text(b, d->code);
+    db_bin_text(b, d->agency_code);
+    db_bin_text(b, d->procedure_code);
+    db_bin_text(b, d->field_code);
+    if (d->service_level)
+        db_bin_i16(b, d->service_level);
+    else
+        db_bin_null(b);
+    db_bin_i16(b, d->channel);
+    db_bin_i16(b, d->status);
+    db_bin_ts(b, d->received_at);
+    db_bin_ts(b, d->due_at);
+    db_bin_ts(b, d->finished_at);
+    db_bin_ts(b, d->returned_at);
+    db_bin_ts(b, d->extended_due_at);
+    db_bin_bool(b, d->apology);
+    db_bin_i32(b, d->supplement_count);
+    db_bin_ts(b, d->supplement_requested_at);
+    if (d->fee == FEE_NULL)
+        db_bin_null(b);
+    else
+        db_bin_i64(b, d->fee);
+    db_bin_bool(b, d->paid_online);
+    db_bin_ts(b, d->updated_at);
 }
 
 /* ---- ingest ------------------------------------------------------------------------------ */
@@ -431,8 +417,11 @@ static int copy_rows(db_conn *c, const char *copy_sql, const dossier_t *const *r
     PQclear(res);
     strbuf b = { 0 };
     int rc = DB_OK;
+    db_bin_header(&b);
     for (size_t i = 0; i < n && rc == DB_OK; i++) {
         copy_row(&b, rows[i]);
+        if (i + 1 == n)
+            db_bin_trailer(&b);
         if (b.oom) {
             rc = DB_ERROR;
             break;
@@ -465,7 +454,7 @@ int db_insert_dossiers(db_conn *c, const dossier_t *const *rows, size_t n)
 {
     if (n == 0)
         return DB_OK;
-    return copy_rows(c, "COPY dossier (" DOSSIER_COLS ") FROM STDIN", rows, n);
+    return copy_rows(c, "COPY dossier (" DOSSIER_COLS ") FROM STDIN (FORMAT binary)", rows, n);
 }
 
 int db_write_dossiers(db_conn *c, const dossier_t *const *rows, size_t n, size_t *fresh)
@@ -475,7 +464,8 @@ int db_write_dossiers(db_conn *c, const dossier_t *const *rows, size_t n, size_t
     if (n == 0)
         return DB_OK;
     if ((rc = ensure_stage(c)) != DB_OK ||
-        (rc = copy_rows(c, "COPY stage_dossier (" DOSSIER_COLS ") FROM STDIN", rows, n)) != DB_OK)
+        (rc = copy_rows(c, "COPY stage_dossier (" DOSSIER_COLS ") FROM STDIN (FORMAT binary)",
+                        rows, n)) != DB_OK)
         return rc;
     PGresult *res = PQexec(c->pg,
         "WITH w AS ("

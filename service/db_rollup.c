@@ -140,38 +140,38 @@ static int copy_flush(copy_ctx *x)
     return x->failed ? -1 : 0;
 }
 
+/* One roll-up row in COPY's binary format: the key, then the counters
+ * (bigint for the duration sums, integer for the rest) and h0..h63 (0 as
+ * NULL), or for a long-tail row wd and n. */
 static int copy_one(void *ctx, const ru_row *r)
 {
     copy_ctx *x = ctx;
-    char day[DAY_FMT_MAX];
-    day_format(r->bucket, day, sizeof day);
-    sb_i64(&x->b, r->lod); sb_putc(&x->b, '\t');
-    sb_i64(&x->b, r->grain); sb_putc(&x->b, '\t');
-    sb_puts(&x->b, day); sb_putc(&x->b, '\t');
-    db_copy_text(&x->b, r->agency); sb_putc(&x->b, '\t');
-    db_copy_text(&x->b, r->procedure); sb_putc(&x->b, '\t');
-    sb_i64(&x->b, r->channel); sb_putc(&x->b, '\t');
-    db_copy_text(&x->b, r->field); sb_putc(&x->b, '\t');
-    sb_i64(&x->b, r->level);
+    db_bin_count(&x->b, 8 + (r->hist ? 2 : RU__COUNT + RU_HIST_COLS));
+    db_bin_i16(&x->b, r->lod);
+    db_bin_i16(&x->b, r->grain);
+    db_bin_date(&x->b, r->bucket);
+    db_bin_text(&x->b, r->agency);
+    db_bin_text(&x->b, r->procedure);
+    db_bin_i16(&x->b, r->channel);
+    db_bin_text(&x->b, r->field);
+    db_bin_i16(&x->b, r->level);
     if (r->hist) {
-        sb_putc(&x->b, '\t');
-        sb_i64(&x->b, r->wd);
-        sb_putc(&x->b, '\t');
-        sb_i64(&x->b, r->v[0]);
+        db_bin_i32(&x->b, r->wd);
+        db_bin_i32(&x->b, r->v[0]);
     } else {
         for (int k = 0; k < RU__COUNT; k++) {
-            sb_putc(&x->b, '\t');
-            sb_i64(&x->b, r->v[k]);
-        }
-        for (int k = 0; k < RU_HIST_COLS; k++) {   /* 0 as NULL: no storage */
-            sb_putc(&x->b, '\t');
-            if (r->h[k])
-                sb_i64(&x->b, r->h[k]);
+            if (k == RU_DUR_WD || k == RU_DUR_SEC || k == RU_DUR_US)
+                db_bin_i64(&x->b, r->v[k]);
             else
-                sb_put(&x->b, "\\N", 2);
+                db_bin_i32(&x->b, r->v[k]);
+        }
+        for (int k = 0; k < RU_HIST_COLS; k++) {
+            if (r->h[k])
+                db_bin_i32(&x->b, r->h[k]);
+            else
+                db_bin_null(&x->b);
         }
     }
-    sb_putc(&x->b, '\n');
     if (x->b.oom) {
         x->failed = true;
         return -1;
@@ -199,7 +199,7 @@ static int write_kind(db_conn *c, rollup_acc *acc, bool hist)
 {
     PGconn *pg = db_pgconn(c);
     strbuf sql = { 0 };
-    sb_puts(&sql, hist ? "COPY stage_rollup_hist (" KEY_COLS ", wd, n) FROM STDIN"
+    sb_puts(&sql, hist ? "COPY stage_rollup_hist (" KEY_COLS ", wd, n) FROM STDIN (FORMAT binary)"
                        : "COPY stage_rollup (" KEY_COLS);
     for (int k = 0; !hist && k < RU__COUNT; k++) {
         sb_puts(&sql, ", ");
@@ -210,7 +210,7 @@ static int write_kind(db_conn *c, rollup_acc *acc, bool hist)
         sb_i64(&sql, k);
     }
     if (!hist)
-        sb_puts(&sql, ") FROM STDIN");
+        sb_puts(&sql, ") FROM STDIN (FORMAT binary)");
     if (sql.oom) {
         free(sql.p);
         return oom(c);
@@ -222,7 +222,9 @@ static int write_kind(db_conn *c, rollup_acc *acc, bool hist)
         return db_fail(c, "roll-up COPY", res);
     PQclear(res);
     copy_ctx x = { { 0 }, pg, false };
+    db_bin_header(&x.b);
     rollup_acc_each(acc, hist, copy_one, &x);
+    db_bin_trailer(&x.b);
     copy_flush(&x);
     free(x.b.p);
     int rc = DB_OK;

@@ -13,7 +13,11 @@
  *
  * The dossier rows answer what the roll-ups do not hold: the cohort basis
  * (a dossier's reception and its state at as_of in one count), an as_of
- * before the period starts, and a database whose roll-ups are not built yet.
+ * before the period starts, a procedure, field, channel or level filter or
+ * grouping together with an agency filter (the detail roll-ups are
+ * province-wide: keyed by agency too they were as large as the dossier table
+ * and cost ingest most of its speed), and a database whose roll-ups are not
+ * built yet.
  */
 #include "metrics_source.h"
 
@@ -193,14 +197,18 @@ static int on_late_row(void *ctx, const metrics_row_t *r)
 
 /* Can the roll-ups answer q, and at which level of detail: the province
  * rows when nothing narrows or splits by agency, the agency rows for an
- * agency filter or grouping, the detail rows for anything else. */
+ * agency filter or grouping, the (province-wide) detail rows for the other
+ * filters and groupings. */
 static bool rollup_can(const metrics_query_t *q, int *lod)
 {
     if (q->basis != BASIS_FLOW || q->as_of < ts_day_start(q->period.from))
         return false;
     dim_t g = q->group_bucket == BK_NONE ? q->group_dim : DIM_NONE;
-    if (q->procedure[0] || q->field[0] || q->channel || q->service_level ||
-        (g != DIM_NONE && g != DIM_AGENCY))
+    bool detail = q->procedure[0] || q->field[0] || q->channel || q->service_level ||
+                  (g != DIM_NONE && g != DIM_AGENCY);
+    if (detail && (q->agency[0] || g == DIM_AGENCY))
+        return false;
+    if (detail)
         *lod = RU_LOD_DETAIL;
     else if (q->agency[0] || g == DIM_AGENCY)
         *lod = RU_LOD_AGENCY;

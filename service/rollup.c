@@ -332,7 +332,7 @@ int rollup_acc_add(rollup_acc *a, const metrics_row_t *r, const calendar_t *cal,
             for (int g = RU_GRAIN_DAY; g <= RU_GRAIN_YEAR; g++) {
                 ru_row k = {
                     .lod = lod, .grain = g, .bucket = starts[g],
-                    .agency = lod != RU_LOD_PROVINCE && r->agency_code ? r->agency_code : "",
+                    .agency = lod == RU_LOD_AGENCY && r->agency_code ? r->agency_code : "",
                     .procedure = detail && r->procedure_code ? r->procedure_code : "",
                     .field = detail && r->field_code ? r->field_code : "",
                     .channel = detail ? r->channel : 0,

@@ -8,8 +8,9 @@
  * counts, its duration). Each event adds to counters of the day it happened,
  * and also of its month and year, for three levels of detail: the province
  * (lod 2: no filter, no grouping by agency), the agency (lod 0: an agency
- * filter or grouping) and agency x procedure x channel x field x service
- * level (lod 1, every other filter and grouping). A finish also counts its
+ * filter or grouping) and procedure x channel x field x service level,
+ * province-wide (lod 1: those filters and groupings without an agency
+ * filter; with one, the dossier rows answer). A finish also counts its
  * duration in whole working days: h[wd] for wd < RU_HIST_COLS, else a row of
  * its own (the long tail), for the exact median and p90.
  *
@@ -92,7 +93,7 @@ void rollup_row(const dossier_t *d, const ru_catalog *p, const calendar_t *cal,
 typedef struct {
     int lod, grain;
     day_t bucket;                  /* the day, or the first day of its month or year */
-    const char *agency, *procedure, *field;   /* "" for none (lod 0 and 2, unknown field) */
+    const char *agency, *procedure, *field;   /* "" for none (by lod; unknown field) */
     int channel, level;            /* 0 for none / unknown */
     bool hist;                     /* a long-tail row: v[0] durations of wd working days */
     int64_t wd;

@@ -3,10 +3,9 @@
 -- Every event of a dossier's life (received; in time -> overdue; processing
 -- -> waiting; finished) adds to the counters of its day, month and year, at
 -- three levels of detail: lod 2 = the province (agency ''), lod 0 = the
--- agency, lod 1 = agency x procedure x channel x field x service level (every
--- other filter and grouping). Unknown field is '', unknown level 0, and the
--- coarser rows have procedure '', channel 0, field '', level 0, so the key has
--- no NULLs. A finish also counts its duration: hK = the finished dossiers of
+-- agency, lod 1 = procedure x channel x field x service level, province-wide
+-- (agency ''). Unknown field is '', unknown level 0, and the coarser rows
+-- have procedure '', channel 0, field '', level 0, so the key has no NULLs. A finish also counts its duration: hK = the finished dossiers of
 -- K whole working days (NULL = 0, so rows without finishes stay small),
 -- longer ones in rollup_hist_long.
 -- The ingest path, catalog and calendar changes and `motcua rollup
