@@ -41,6 +41,8 @@ struct ingest {
     refdata_t *ref;           /* calendar and office hours for the roll-ups (borrowed) */
     rollup_acc *acc;          /* the chunk's roll-up deltas */
     bool all_new;             /* the last chunk had no stored version: try the next without lookup */
+    char **labels;            /* "a|p" code US name of the labels this ingest has written */
+    size_t nlabels, cap_labels;
     void (*progress)(void *, const ingest_counts *);
     void *progress_ctx;
     /* between the two, under mu */
@@ -106,6 +108,9 @@ void ingest_free(ingest_t *in)
     free(in->stored);
     json_decref(in->errors);
     rollup_acc_free(in->acc);
+    for (size_t i = 0; i < in->cap_labels; i++)
+        free(in->labels[i]);
+    free(in->labels);
     free(in);
 }
 
@@ -184,6 +189,103 @@ static void plan_free(chunk_plan *p)
     free(p->anames);
     free(p->pcodes);
     free(p->pnames);
+}
+
+/*
+ * The labels this ingest has already written, so that a chunk writes only
+ * the new ones: a province's 600 agency and procedure names would otherwise
+ * be upserted again with every chunk. An open-addressing set of
+ * kind + code + US + name strings, owned by the ingest.
+ */
+static uint64_t label_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static char *label_key(char kind, const char *code, const char *name)
+{
+    size_t a = strlen(code), b = strlen(name);
+    char *k = malloc(a + b + 3);
+    if (k) {
+        k[0] = kind;
+        memcpy(k + 1, code, a);
+        k[a + 1] = '\x1f';
+        memcpy(k + a + 2, name, b + 1);
+    }
+    return k;
+}
+
+static bool label_known(const ingest_t *in, const char *key)
+{
+    if (!in->cap_labels)
+        return false;
+    for (size_t j = label_hash(key) & (in->cap_labels - 1); in->labels[j];
+         j = (j + 1) & (in->cap_labels - 1))
+        if (!strcmp(in->labels[j], key))
+            return true;
+    return false;
+}
+
+/* Adds key (taken) to the set; on allocation failure the set just stays
+ * smaller (the label is written again next time). */
+static void label_remember(ingest_t *in, char *key)
+{
+    if ((in->nlabels + 1) * 2 > in->cap_labels) {
+        size_t cap = in->cap_labels ? in->cap_labels * 2 : 1024;
+        char **v = calloc(cap, sizeof *v);
+        if (!v) {
+            free(key);
+            return;
+        }
+        for (size_t i = 0; i < in->cap_labels; i++) {
+            if (!in->labels[i])
+                continue;
+            size_t j = label_hash(in->labels[i]) & (cap - 1);
+            while (v[j])
+                j = (j + 1) & (cap - 1);
+            v[j] = in->labels[i];
+        }
+        free(in->labels);
+        in->labels = v;
+        in->cap_labels = cap;
+    }
+    size_t j = label_hash(key) & (in->cap_labels - 1);
+    while (in->labels[j])
+        j = (j + 1) & (in->cap_labels - 1);
+    in->labels[j] = key;
+    in->nlabels++;
+}
+
+/* Drops from the plan the labels this ingest already wrote (kind 'a' or
+ * 'p'). A label another batch changed in between stays as that batch set
+ * it: this batch's write of the same name was already applied. */
+static void drop_known_labels(ingest_t *in, char kind, const char **codes, const char **names,
+                              size_t *n)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < *n; i++) {
+        char *k = label_key(kind, codes[i], names[i]);
+        bool known = k && label_known(in, k);
+        free(k);
+        if (!known) {
+            codes[m] = codes[i];
+            names[m++] = names[i];
+        }
+    }
+    *n = m;
+}
+
+static void remember_labels(ingest_t *in, char kind, const char **codes, const char **names,
+                            size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *k = label_key(kind, codes[i], names[i]);
+        if (k)
+            label_remember(in, k);
+    }
 }
 
 /* Remembers the latest label of a code. The positions come grouped by code,
@@ -398,10 +500,15 @@ static int try_chunk(ingest_t *in, chunk_plan *p, bool upsert)
     if (built && ((rc = rollup_deltas(in, p, cal)) != DB_OK ||
                   (rc = db_rollup_apply(in->db, in->acc)) != DB_OK))
         goto rollback;
+    drop_known_labels(in, 'a', p->acodes, p->anames, &p->nagency);
+    drop_known_labels(in, 'p', p->pcodes, p->pnames, &p->nproc);
     if ((rc = db_upsert_labels(in->db, "agency", p->acodes, p->anames, p->nagency)) != DB_OK ||
         (rc = db_upsert_labels(in->db, "procedure", p->pcodes, p->pnames, p->nproc)) != DB_OK)
         goto rollback;
-    rc = db_commit(in->db);
+    if ((rc = db_commit(in->db)) == DB_OK) {
+        remember_labels(in, 'a', p->acodes, p->anames, p->nagency);
+        remember_labels(in, 'p', p->pcodes, p->pnames, p->nproc);
+    }
     goto done;
 rollback:
     db_rollback(in->db);

@@ -243,16 +243,20 @@ static uint64_t hash_str(uint64_t h, const char *s)
     return mix(h, 0xff);
 }
 
-static uint64_t key_hash(const ru_row *k)
+/* The hash of a key whose strings hash to sa, sp, sf (hash_str from the
+ * same seed, computed once per dossier rather than once per key). */
+static uint64_t key_hash(const ru_row *k, uint64_t sa, uint64_t sp, uint64_t sf)
 {
     uint64_t h = 14695981039346656037ULL;
     h = mix(h, (uint64_t)k->lod << 40 | (uint64_t)k->grain << 32 | (uint32_t)k->bucket);
     h = mix(h, (uint64_t)k->channel << 8 | (uint64_t)k->level | (uint64_t)k->hist << 16);
     h = mix(h, (uint64_t)k->wd);
-    h = hash_str(h, k->agency);
-    h = hash_str(h, k->procedure);
-    return hash_str(h, k->field);
+    h = mix(h, sa);
+    h = mix(h, sp * 31);
+    return mix(h, sf * 131);
 }
+
+static uint64_t str_hash(const char *s) { return hash_str(1469598103934665603ULL, s); }
 
 static bool key_eq(const ru_row *a, const ru_row *b)
 {
@@ -281,13 +285,12 @@ static int grow(rollup_acc *a)
     return 0;
 }
 
-/* The entry of key k, created (zeroed, strings copied) when new; NULL when
- * out of memory. */
-static ru_row *entry(rollup_acc *a, const ru_row *k)
+/* The entry of key k (h: its key_hash), created (zeroed, strings copied)
+ * when new; NULL when out of memory. */
+static ru_row *entry(rollup_acc *a, const ru_row *k, uint64_t h)
 {
     if ((a->n + 1) * 2 > a->nslot && grow(a) != 0)
         return NULL;
-    uint64_t h = key_hash(k);
     size_t j = (size_t)h & (a->nslot - 1);
     for (; a->slot[j] >= 0; j = (j + 1) & (a->nslot - 1)) {
         ru_entry *e = &a->e[a->slot[j]];
@@ -321,6 +324,11 @@ int rollup_acc_add(rollup_acc *a, const metrics_row_t *r, const calendar_t *cal,
     static const int LODS[3] = { RU_LOD_PROVINCE, RU_LOD_AGENCY, RU_LOD_DETAIL };
     ru_event ev[RU_MAX_EVENTS];
     int n = rollup_events(r, cal, ev);
+    const char *agency = r->agency_code ? r->agency_code : "";
+    const char *proc = r->procedure_code ? r->procedure_code : "";
+    const char *field = r->field_code ? r->field_code : "";
+    const uint64_t h0 = str_hash(""), ha = str_hash(agency), hp = str_hash(proc),
+                   hf = str_hash(field);
     for (int i = 0; i < n; i++) {
         day_t day = ts_day(ev[i].at);
         int y, m, d;
@@ -330,15 +338,17 @@ int rollup_acc_add(rollup_acc *a, const metrics_row_t *r, const calendar_t *cal,
             int lod = LODS[l];
             bool detail = lod == RU_LOD_DETAIL;
             for (int g = RU_GRAIN_DAY; g <= RU_GRAIN_YEAR; g++) {
+                bool by_agency = lod == RU_LOD_AGENCY;
                 ru_row k = {
                     .lod = lod, .grain = g, .bucket = starts[g],
-                    .agency = lod == RU_LOD_AGENCY && r->agency_code ? r->agency_code : "",
-                    .procedure = detail && r->procedure_code ? r->procedure_code : "",
-                    .field = detail && r->field_code ? r->field_code : "",
+                    .agency = by_agency ? agency : "",
+                    .procedure = detail ? proc : "",
+                    .field = detail ? field : "",
                     .channel = detail ? r->channel : 0,
                     .level = detail ? r->service_level : 0,
                 };
-                ru_row *e = entry(a, &k);
+                uint64_t sa = by_agency ? ha : h0, sp = detail ? hp : h0, sf = detail ? hf : h0;
+                ru_row *e = entry(a, &k, key_hash(&k, sa, sp, sf));
                 if (!e)
                     return -1;
                 for (int c = 0; c < RU__COUNT; c++)
@@ -351,7 +361,7 @@ int rollup_acc_add(rollup_acc *a, const metrics_row_t *r, const calendar_t *cal,
                 }
                 k.hist = true;   /* the long tail: a row per duration */
                 k.wd = ev[i].wd;
-                if (!(e = entry(a, &k)))
+                if (!(e = entry(a, &k, key_hash(&k, sa, sp, sf))))
                     return -1;
                 e->v[0] += sign;
             }
