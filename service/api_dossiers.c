@@ -69,6 +69,13 @@ void api_ingest(app_t *app, const http_req *req, http_resp *resp)
         resp_error(resp, 500, "out of memory");
         return;
     }
+    /* A second connection, if one is free now, lets two chunks be stored at
+     * once; without it the ingest runs on one. */
+    db_conn *c2 = db_acquire(app->pool, 0);
+    if (c2 && ingest_add_conn(in, c2) != 0) {
+        db_release(app->pool, c2);
+        c2 = NULL;
+    }
     ingest_set_scope(in, req->scope);
     record_sink sink = ingest_sink(in);
     int rc = body_parse(fmt, req->body, req->body_len, &sink, msg, sizeof msg);
@@ -100,6 +107,8 @@ void api_ingest(app_t *app, const http_req *req, http_resp *resp)
     if (!db_failed) /* with the database gone, there is nowhere to write the audit */
         audit(c, req, fmt, resp, in, rc != BODY_INVALID, rc == BODY_INVALID ? msg : NULL, &t0);
     ingest_free(in);
+    if (c2)
+        db_release(app->pool, c2);
     db_release(app->pool, c);
 }
 

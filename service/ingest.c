@@ -21,8 +21,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct ingest {
+/* A writer: a thread with its own connection that stores one chunk at a
+ * time, in its own transaction. Its buffers belong to it while it is busy
+ * and to the parser when it is idle. */
+typedef struct writer {
+    struct ingest *in;
     db_conn *db;
+    arena_t arena;            /* its chunk's strings, stored versions, catalog */
+    dossier_t *recs;
+    size_t n;
+    const char **codeset;     /* the chunk's codes, hashed (cap_codeset slots) */
+    size_t cap_codeset;
+    dossier_t *stored;        /* stored versions read back for the chunk */
+    size_t nstored, cap_stored;
+    rollup_acc *acc;          /* the chunk's roll-up deltas */
+    bool all_new;             /* the last chunk had no stored version: try the next without lookup */
+    char **labels;            /* kind, code, US, name of the labels this writer has written */
+    size_t nlabels, cap_labels;
+    pthread_t thread;
+    bool started, busy, quit; /* under in->mu */
+} writer_t;
+
+#define MAX_WRITERS 2
+
+struct ingest {
     body_format format;
     size_t chunk;
     /* the parser's side: the chunk being filled */
@@ -32,24 +54,14 @@ struct ingest {
     ingest_counts counts;     /* received and rejected (parser); the rest merged in at the end */
     json_t *errors;           /* at most INGEST_MAX_ERRORS */
     const char *scope;        /* agency scope of the key, NULL = all (borrowed) */
-    /* the writer's side: the chunk being stored */
-    arena_t warena;           /* its records' strings, stored versions, catalog */
-    dossier_t *wrecs;
-    size_t wn;
-    dossier_t *stored;        /* stored versions read back for the chunk */
-    size_t nstored, cap_stored;
     refdata_t *ref;           /* calendar and office hours for the roll-ups (borrowed) */
-    rollup_acc *acc;          /* the chunk's roll-up deltas */
-    bool all_new;             /* the last chunk had no stored version: try the next without lookup */
-    char **labels;            /* "a|p" code US name of the labels this ingest has written */
-    size_t nlabels, cap_labels;
     void (*progress)(void *, const ingest_counts *);
     void *progress_ctx;
-    /* between the two, under mu */
+    writer_t w[MAX_WRITERS];
+    int nw, next;             /* writers in use; the one the next chunk goes to */
+    /* between the parser and the writers, under mu */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    pthread_t thread;
-    bool started, busy, quit;
     int status;               /* DB_OK until a chunk fails */
     ingest_counts wcounts;    /* outcomes of the chunks stored so far */
     long handed_received, handed_rejected;  /* the parser's counts at the last handoff */
@@ -67,50 +79,77 @@ ingest_outcome ingest_decide(const dossier_t *stored, const dossier_t *in)
     return OUT_UPDATED;
 }
 
+static int writer_init(ingest_t *in, writer_t *w, db_conn *c)
+{
+    memset(w, 0, sizeof *w);
+    w->in = in;
+    w->db = c;
+    w->all_new = true;
+    arena_init(&w->arena);
+    w->recs = malloc(in->chunk * sizeof *w->recs);
+    w->acc = rollup_acc_new();
+    return w->recs && w->acc ? 0 : -1;
+}
+
 ingest_t *ingest_new(db_conn *c, body_format format, size_t chunk, refdata_t *ref)
 {
     ingest_t *in = calloc(1, sizeof *in);
     if (!in)
         return NULL;
-    in->db = c;
     in->format = format;
     in->chunk = chunk ? chunk : INGEST_CHUNK;
     arena_init(&in->arena);
     in->recs = malloc(in->chunk * sizeof *in->recs);
     in->errors = json_array();
     in->ref = ref;
-    in->all_new = true;
-    in->acc = rollup_acc_new();
-    arena_init(&in->warena);
-    in->wrecs = malloc(in->chunk * sizeof *in->wrecs);
     pthread_mutex_init(&in->mu, NULL);
     pthread_cond_init(&in->cv, NULL);
-    if (!in->recs || !in->errors || !in->acc || !in->wrecs) {
+    in->nw = 1;
+    if (writer_init(in, &in->w[0], c) != 0 || !in->recs || !in->errors) {
         ingest_free(in);
         return NULL;
     }
     return in;
 }
 
-static void writer_stop(ingest_t *in);
+int ingest_add_conn(ingest_t *in, db_conn *c)
+{
+    if (in->nw == MAX_WRITERS || in->w[0].started)
+        return -1;
+    if (writer_init(in, &in->w[in->nw], c) != 0) {
+        in->nw++;   /* freed with the others */
+        return -1;
+    }
+    in->nw++;
+    return 0;
+}
+
+static void writers_stop(ingest_t *in);
+
+static void writer_free(writer_t *w)
+{
+    arena_free(&w->arena);
+    free(w->recs);
+    free(w->codeset);
+    free(w->stored);
+    rollup_acc_free(w->acc);
+    for (size_t i = 0; i < w->cap_labels; i++)
+        free(w->labels[i]);
+    free(w->labels);
+}
 
 void ingest_free(ingest_t *in)
 {
     if (!in)
         return;
-    writer_stop(in);
+    writers_stop(in);
+    for (int i = 0; i < in->nw; i++)
+        writer_free(&in->w[i]);
     pthread_mutex_destroy(&in->mu);
     pthread_cond_destroy(&in->cv);
     arena_free(&in->arena);
-    arena_free(&in->warena);
     free(in->recs);
-    free(in->wrecs);
-    free(in->stored);
     json_decref(in->errors);
-    rollup_acc_free(in->acc);
-    for (size_t i = 0; i < in->cap_labels; i++)
-        free(in->labels[i]);
-    free(in->labels);
     free(in);
 }
 
@@ -157,16 +196,16 @@ static void add_error(ingest_t *in, long index, long line, const char *code, int
 
 static void found_stored(void *ctx, const dossier_t *d)
 {
-    ingest_t *in = ctx;
-    if (in->nstored == in->cap_stored) {
-        size_t cap = in->cap_stored ? in->cap_stored * 2 : 256;
-        dossier_t *p = realloc(in->stored, cap * sizeof *p);
+    writer_t *w = ctx;
+    if (w->nstored == w->cap_stored) {
+        size_t cap = w->cap_stored ? w->cap_stored * 2 : 256;
+        dossier_t *p = realloc(w->stored, cap * sizeof *p);
         if (!p)
             return; /* detected by the caller: fewer stored than found */
-        in->stored = p;
-        in->cap_stored = cap;
+        w->stored = p;
+        w->cap_stored = cap;
     }
-    in->stored[in->nstored++] = *d;
+    w->stored[w->nstored++] = *d;
 }
 
 static int cmp_dossier_code(const void *a, const void *b)
@@ -218,7 +257,7 @@ static char *label_key(char kind, const char *code, const char *name)
     return k;
 }
 
-static bool label_known(const ingest_t *in, const char *key)
+static bool label_known(const writer_t *in, const char *key)
 {
     if (!in->cap_labels)
         return false;
@@ -231,7 +270,7 @@ static bool label_known(const ingest_t *in, const char *key)
 
 /* Adds key (taken) to the set; on allocation failure the set just stays
  * smaller (the label is written again next time). */
-static void label_remember(ingest_t *in, char *key)
+static void label_remember(writer_t *in, char *key)
 {
     if ((in->nlabels + 1) * 2 > in->cap_labels) {
         size_t cap = in->cap_labels ? in->cap_labels * 2 : 1024;
@@ -262,7 +301,7 @@ static void label_remember(ingest_t *in, char *key)
 /* Drops from the plan the labels this ingest already wrote (kind 'a' or
  * 'p'). A label another batch changed in between stays as that batch set
  * it: this batch's write of the same name was already applied. */
-static void drop_known_labels(ingest_t *in, char kind, const char **codes, const char **names,
+static void drop_known_labels(writer_t *in, char kind, const char **codes, const char **names,
                               size_t *n)
 {
     size_t m = 0;
@@ -278,7 +317,7 @@ static void drop_known_labels(ingest_t *in, char kind, const char **codes, const
     *n = m;
 }
 
-static void remember_labels(ingest_t *in, char kind, const char **codes, const char **names,
+static void remember_labels(writer_t *in, char kind, const char **codes, const char **names,
                             size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -315,9 +354,9 @@ static int cmp_code_pos(const void *a, const void *b)
     return c ? c : (x->pos < y->pos ? -1 : x->pos > y->pos);
 }
 
-static int plan_labels(ingest_t *in, const bool *applied, chunk_plan *p)
+static int plan_labels(writer_t *in, const bool *applied, chunk_plan *p)
 {
-    size_t n = in->wn;
+    size_t n = in->n;
     code_pos *cp = malloc((n ? n : 1) * sizeof *cp);
     if (!cp)
         return -1;
@@ -326,13 +365,13 @@ static int plan_labels(ingest_t *in, const bool *applied, chunk_plan *p)
         for (size_t i = 0; i < n; i++) {
             if (!applied[i])
                 continue;
-            const dossier_t *d = &in->wrecs[i];
+            const dossier_t *d = &in->recs[i];
             if ((kind == 0 ? d->agency_name : d->procedure_name) != NULL)
                 cp[m++] = (code_pos){ kind == 0 ? d->agency_code : d->procedure_code, i };
         }
         qsort(cp, m, sizeof *cp, cmp_code_pos);
         for (size_t k = 0; k < m; k++) {
-            const dossier_t *d = &in->wrecs[cp[k].pos];
+            const dossier_t *d = &in->recs[cp[k].pos];
             if (kind == 0)
                 keep_label(p->acodes, p->anames, &p->nagency, d->agency_code, d->agency_name);
             else
@@ -345,9 +384,9 @@ static int plan_labels(ingest_t *in, const bool *applied, chunk_plan *p)
 
 /* Decides every record of the chunk against the stored versions (sorted by
  * code) and the earlier records of the same batch. */
-static int plan_chunk(ingest_t *in, chunk_plan *p)
+static int plan_chunk(writer_t *in, chunk_plan *p)
 {
-    size_t n = in->wn;
+    size_t n = in->n;
     code_pos *pos = malloc((n ? n : 1) * sizeof *pos);
     bool *applied = calloc(n ? n : 1, sizeof *applied);
     p->write = malloc((n ? n : 1) * sizeof *p->write);
@@ -359,7 +398,7 @@ static int plan_chunk(ingest_t *in, chunk_plan *p)
     if (!pos || !applied || !p->write || !p->acodes || !p->anames || !p->pcodes || !p->pnames)
         goto done;
     for (size_t i = 0; i < n; i++)
-        pos[i] = (code_pos){ in->wrecs[i].code, i };
+        pos[i] = (code_pos){ in->recs[i].code, i };
     qsort(pos, n, sizeof *pos, cmp_code_pos);
     for (size_t g = 0; g < n;) {
         size_t end = g;
@@ -371,7 +410,7 @@ static int plan_chunk(ingest_t *in, chunk_plan *p)
                                               : NULL;
         const dossier_t *cur = stored;
         for (size_t k = g; k < end; k++) {
-            const dossier_t *d = &in->wrecs[pos[k].pos];
+            const dossier_t *d = &in->recs[pos[k].pos];
             switch (ingest_decide(cur, d)) {
             case OUT_INSERTED: p->c.inserted++; cur = d; applied[pos[k].pos] = true; break;
             case OUT_UPDATED: p->c.updated++; cur = d; applied[pos[k].pos] = true; break;
@@ -398,7 +437,7 @@ done:
  * version put in, both with the catalog and calendar in force (the caller
  * holds the shared reference lock, so they stay in force until commit).
  */
-static int rollup_deltas(ingest_t *in, const chunk_plan *p, const calendar_t *cal)
+static int rollup_deltas(writer_t *in, const chunk_plan *p, const calendar_t *cal)
 {
     const char **codes = malloc((2 * p->nwrite + 1) * sizeof *codes);
     const dossier_t **old = malloc((p->nwrite + 1) * sizeof *old);
@@ -416,9 +455,9 @@ static int rollup_deltas(ingest_t *in, const chunk_plan *p, const calendar_t *ca
         if (old[i])
             codes[n++] = old[i]->procedure_code;
     }
-    if ((rc = db_rollup_catalog(in->db, codes, n, &in->warena, &cat, &ncat)) != DB_OK)
+    if ((rc = db_rollup_catalog(in->db, codes, n, &in->arena, &cat, &ncat)) != DB_OK)
         goto done;
-    const office_hours *oh = refdata_office_hours(in->ref);
+    const office_hours *oh = refdata_office_hours(in->in->ref);
     rollup_acc_clear(in->acc);
     for (size_t i = 0; i < p->nwrite && rc == DB_OK; i++) {
         metrics_row_t r;
@@ -451,15 +490,15 @@ done:
  * load saves the lookup of every code; a re-send pays one failed COPY per
  * request.
  */
-static int try_chunk(ingest_t *in, chunk_plan *p, bool upsert)
+static int try_chunk(writer_t *in, chunk_plan *p, bool upsert)
 {
-    const char **codes = malloc((in->wn ? in->wn : 1) * sizeof *codes);
+    const char **codes = malloc((in->n ? in->n : 1) * sizeof *codes);
     int rc;
     size_t fresh = 0;
     if (!codes)
         return DB_ERROR;
-    for (size_t i = 0; i < in->wn; i++)
-        codes[i] = in->wrecs[i].code;
+    for (size_t i = 0; i < in->n; i++)
+        codes[i] = in->recs[i].code;
     in->nstored = 0;
     bool built = false;
     const calendar_t *cal = NULL;
@@ -468,13 +507,13 @@ static int try_chunk(ingest_t *in, chunk_plan *p, bool upsert)
     if ((rc = db_reference_lock(in->db, false)) != DB_OK ||
         (rc = db_rollup_built(in->db, &built)) != DB_OK)
         goto rollback;
-    if (built && (cal = refdata_calendar(in->ref, in->db, &rc)) == NULL && rc == DB_OK)
+    if (built && (cal = refdata_calendar(in->in->ref, in->db, &rc)) == NULL && rc == DB_OK)
         rc = DB_ERROR;
     if (rc != DB_OK)
         goto rollback;
     bool optimistic = !upsert && in->all_new;
     if (!optimistic &&
-        (rc = db_lock_existing(in->db, codes, in->wn, &in->warena, found_stored, in)) != DB_OK)
+        (rc = db_lock_existing(in->db, codes, in->n, &in->arena, found_stored, in)) != DB_OK)
         goto rollback;
     in->all_new = in->nstored == 0;
     if (in->nstored > 1)
@@ -518,7 +557,7 @@ done:
 }
 
 /* Stores the writer's chunk, retrying races, and counts its outcomes. */
-static int write_chunk(ingest_t *in, ingest_counts *out)
+static int write_chunk(writer_t *in, ingest_counts *out)
 {
     int rc = DB_OK;
     for (int attempt = 0; attempt < 8; attempt++) {
@@ -537,112 +576,169 @@ static int write_chunk(ingest_t *in, ingest_counts *out)
     return rc == DB_RETRY ? DB_ERROR : rc;
 }
 
-/* The writer: one chunk at a time, as the parser hands them over. */
+/* Adds a stored chunk's outcomes (or failure) and reports progress. */
+static void chunk_done(ingest_t *in, writer_t *w, int rc, const ingest_counts *c)
+{
+    pthread_mutex_lock(&in->mu);
+    in->wcounts.inserted += c->inserted;
+    in->wcounts.updated += c->updated;
+    in->wcounts.unchanged += c->unchanged;
+    in->wcounts.stale += c->stale;
+    if (rc != DB_OK && in->status == DB_OK)
+        in->status = rc;
+    ingest_counts snap = in->wcounts;
+    snap.received = in->handed_received;
+    snap.rejected = in->handed_rejected;
+    w->busy = false;
+    pthread_cond_broadcast(&in->cv);
+    pthread_mutex_unlock(&in->mu);
+    if (rc == DB_OK && in->progress)
+        in->progress(in->progress_ctx, &snap);
+}
+
+/* A writer thread: one chunk at a time, as the parser hands them over. */
 static void *writer_main(void *arg)
 {
-    ingest_t *in = arg;
+    writer_t *w = arg;
+    ingest_t *in = w->in;
     pthread_mutex_lock(&in->mu);
     for (;;) {
-        while (!in->busy && !in->quit)
+        while (!w->busy && !w->quit)
             pthread_cond_wait(&in->cv, &in->mu);
-        if (!in->busy)
+        if (!w->busy)
             break;
         pthread_mutex_unlock(&in->mu);
         ingest_counts c = { 0 };
-        int rc = write_chunk(in, &c);
-        in->wn = 0;
-        arena_reset(&in->warena);
-        pthread_mutex_lock(&in->mu);
-        in->wcounts.inserted += c.inserted;
-        in->wcounts.updated += c.updated;
-        in->wcounts.unchanged += c.unchanged;
-        in->wcounts.stale += c.stale;
-        if (rc != DB_OK)
-            in->status = rc;
-        ingest_counts snap = in->wcounts;
-        snap.received = in->handed_received;
-        snap.rejected = in->handed_rejected;
-        in->busy = false;
-        pthread_cond_broadcast(&in->cv);
-        pthread_mutex_unlock(&in->mu);
-        if (rc == DB_OK && in->progress)
-            in->progress(in->progress_ctx, &snap);
+        int rc = write_chunk(w, &c);
+        chunk_done(in, w, rc, &c);
         pthread_mutex_lock(&in->mu);
     }
     pthread_mutex_unlock(&in->mu);
     return NULL;
 }
 
-static void writer_stop(ingest_t *in)
+static void writers_stop(ingest_t *in)
 {
-    if (!in->started)
-        return;
-    pthread_mutex_lock(&in->mu);
-    in->quit = true;
-    pthread_cond_broadcast(&in->cv);
-    pthread_mutex_unlock(&in->mu);
-    pthread_join(in->thread, NULL);
-    in->started = false;
+    for (int i = 0; i < in->nw; i++) {
+        writer_t *w = &in->w[i];
+        if (!w->started)
+            continue;
+        pthread_mutex_lock(&in->mu);
+        w->quit = true;
+        pthread_cond_broadcast(&in->cv);
+        pthread_mutex_unlock(&in->mu);
+        pthread_join(w->thread, NULL);
+        w->started = false;
+    }
 }
 
-/* Waits until the writer is done with its chunk; its status. */
-static int writer_wait(ingest_t *in)
+/* Waits until writer w (NULL: every writer) is idle; the ingest's status. */
+static int writers_wait(ingest_t *in, const writer_t *w)
 {
     pthread_mutex_lock(&in->mu);
-    while (in->busy)
-        pthread_cond_wait(&in->cv, &in->mu);
+    for (int i = 0; i < in->nw; i++)
+        while ((!w || w == &in->w[i]) && in->w[i].busy)
+            pthread_cond_wait(&in->cv, &in->mu);
     int st = in->status;
     pthread_mutex_unlock(&in->mu);
     return st;
 }
 
-/* Hands the parser's chunk to the writer (the writer's buffers, now free,
- * become the parser's). Without a thread (it could not be started), stores
- * the chunk here. */
+static uint64_t code_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* Indexes the codes of w's chunk (the parser does it, before handing it
+ * over): another chunk in flight at the same time must share no code. */
+static int index_codes(writer_t *w)
+{
+    size_t cap = 64;
+    while (cap < w->n * 2)
+        cap *= 2;
+    if (cap > w->cap_codeset) {
+        const char **v = malloc(cap * sizeof *v);
+        if (!v)
+            return -1;
+        free(w->codeset);
+        w->codeset = v;
+        w->cap_codeset = cap;
+    }
+    memset(w->codeset, 0, w->cap_codeset * sizeof *w->codeset);
+    for (size_t i = 0; i < w->n; i++) {
+        size_t j = code_hash(w->recs[i].code) & (w->cap_codeset - 1);
+        while (w->codeset[j] && strcmp(w->codeset[j], w->recs[i].code))
+            j = (j + 1) & (w->cap_codeset - 1);
+        w->codeset[j] = w->recs[i].code;
+    }
+    return 0;
+}
+
+static bool shares_code(const writer_t *w, const dossier_t *recs, size_t n)
+{
+    if (!w->codeset)
+        return true;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = code_hash(recs[i].code) & (w->cap_codeset - 1); w->codeset[j];
+             j = (j + 1) & (w->cap_codeset - 1))
+            if (!strcmp(w->codeset[j], recs[i].code))
+                return true;
+    return false;
+}
+
+/*
+ * Hands the parser's chunk to the next writer (its buffers, now free, become
+ * the parser's). With two writers, two chunks are stored at once on two
+ * connections; a chunk that shares a code with the one in flight waits for
+ * it, so a code sent twice is still applied in batch order. Without a thread
+ * (it could not be started), the chunk is stored here.
+ */
 static int hand_over(ingest_t *in)
 {
-    int st = writer_wait(in);
+    writer_t *w = &in->w[in->next];
+    int st = writers_wait(in, w);
     if (st != DB_OK || in->nrecs == 0)
         return st;
-    dossier_t *r = in->wrecs;
-    in->wrecs = in->recs;
+    for (int i = 0; i < in->nw; i++) {   /* the other writer's chunk, if it shares a code */
+        writer_t *o = &in->w[i];
+        pthread_mutex_lock(&in->mu);
+        bool busy = o != w && o->busy;
+        pthread_mutex_unlock(&in->mu);
+        if (busy && shares_code(o, in->recs, in->nrecs) && (st = writers_wait(in, o)) != DB_OK)
+            return st;
+    }
+    dossier_t *r = w->recs;
+    w->recs = in->recs;
     in->recs = r;
-    in->wn = in->nrecs;
+    w->n = in->nrecs;
     in->nrecs = 0;
-    arena_t a = in->warena;
-    in->warena = in->arena;
+    arena_t a = w->arena;
+    w->arena = in->arena;
     in->arena = a;
-    if (!in->started && pthread_create(&in->thread, NULL, writer_main, in) == 0)
-        in->started = true;
+    arena_reset(&in->arena);   /* the strings of w's previous chunk */
+    w->nstored = 0;
+    if (in->nw > 1 && index_codes(w) != 0) {
+        free(w->codeset);   /* no index: every later chunk waits for this one */
+        w->codeset = NULL;
+        w->cap_codeset = 0;
+    }
+    if (!w->started && pthread_create(&w->thread, NULL, writer_main, w) == 0)
+        w->started = true;
+    in->next = (in->next + 1) % in->nw;
     pthread_mutex_lock(&in->mu);
     in->handed_received = in->counts.received;
     in->handed_rejected = in->counts.rejected;
-    if (in->started) {
-        in->busy = true;
-        pthread_cond_broadcast(&in->cv);
-        pthread_mutex_unlock(&in->mu);
+    w->busy = true;
+    pthread_cond_broadcast(&in->cv);
+    pthread_mutex_unlock(&in->mu);
+    if (w->started)
         return DB_OK;
-    }
-    pthread_mutex_unlock(&in->mu);
-    in->busy = true;   /* inline: run the writer's loop body once */
-    ingest_counts c = { 0 };
-    int rc = write_chunk(in, &c);
-    in->wn = 0;
-    arena_reset(&in->warena);
-    pthread_mutex_lock(&in->mu);
-    in->wcounts.inserted += c.inserted;
-    in->wcounts.updated += c.updated;
-    in->wcounts.unchanged += c.unchanged;
-    in->wcounts.stale += c.stale;
-    if (rc != DB_OK)
-        in->status = rc;
-    ingest_counts snap = in->wcounts;
-    snap.received = in->handed_received;
-    snap.rejected = in->handed_rejected;
-    in->busy = false;
-    pthread_mutex_unlock(&in->mu);
-    if (rc == DB_OK && in->progress)
-        in->progress(in->progress_ctx, &snap);
+    ingest_counts c = { 0 };   /* no thread: store it here */
+    int rc = write_chunk(w, &c);
+    chunk_done(in, w, rc, &c);
     return rc;
 }
 
@@ -675,8 +771,8 @@ record_sink ingest_sink(ingest_t *in)
 
 static int quiesce(ingest_t *in)
 {
-    int st = writer_wait(in);
-    writer_stop(in);
+    int st = writers_wait(in, NULL);
+    writers_stop(in);
     return st;
 }
 

@@ -37,6 +37,10 @@ typedef struct ingest ingest_t;
  * office hours with which each chunk adjusts the roll-up tables in its own
  * transaction (docs/ROLLUPS.md). NULL when out of memory. */
 ingest_t *ingest_new(db_conn *c, body_format format, size_t chunk, refdata_t *ref);
+/* A second connection (borrowed), before the first record: two chunks are
+ * then stored at once, one on each (a chunk sharing a code with the one in
+ * flight waits for it). 0 ok, -1 not taken (out of memory, or too late). */
+int ingest_add_conn(ingest_t *in, db_conn *c);
 void ingest_free(ingest_t *in);
 
 /* The sink to give body_parse(). */

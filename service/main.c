@@ -298,8 +298,8 @@ static void progress(void *ctx, const ingest_counts *c)
             c->stale, c->rejected, p->tty ? "" : "\n");
 }
 
-static int import_file(db_conn *c, refdata_t *ref, const char *path, const char *format_flag,
-                       long *rejected)
+static int import_file(db_conn *c, db_conn *c2, refdata_t *ref, const char *path,
+                       const char *format_flag, long *rejected)
 {
     body_format fmt;
     char msg[256];
@@ -317,6 +317,8 @@ static int import_file(db_conn *c, refdata_t *ref, const char *path, const char 
         return 1;
     }
     ingest_t *in = ingest_new(c, fmt, INGEST_CHUNK, ref);
+    if (in && c2)
+        ingest_add_conn(in, c2);   /* best effort: one connection is enough */
     if (!in) {
         free(buf);
         fprintf(stderr, "motcua: out of memory\n");
@@ -453,8 +455,11 @@ static int cmd_import(int argc, char **argv)
     }
     if (procedures)
         rc = import_procedures(c, &cfg.office_hours, procedures, &rejected);
+    char err[256];
+    db_conn *c2 = npos ? db_connect(cfg.db, err, sizeof err) : NULL;   /* a second writer */
     for (int i = 0; i < npos && rc == 0; i++)
-        rc = import_file(c, ref, pos[i], format, &rejected);
+        rc = import_file(c, c2, ref, pos[i], format, &rejected);
+    db_close(c2);
     refdata_free(ref);
     db_close(c);
     return rc ? rc : rejected ? 3 : 0;

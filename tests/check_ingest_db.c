@@ -20,6 +20,8 @@
 #include <string.h>
 
 #include "testlib.h"
+#include "ingest.h"
+#include "refdata.h"
 
 #define JSON_CT "application/json"
 #define NDJSON_CT "application/x-ndjson"
@@ -1069,6 +1071,48 @@ static void *conc_post(void *p)
 
 /* Four batches of the same 6000 dossiers in different orders at once: each
  * code is inserted exactly once, every other copy is unchanged. */
+/* Two writers store chunks at once: a code repeated in the next chunk (no
+ * updated_at, so only the order decides) must still end as its last
+ * version, and every count must add up. Chunks of 7 records: each shared
+ * code (every even record, W-<n/10>) spans two adjacent chunks, the odd
+ * records are codes of their own. */
+START_TEST(test_two_writers_keep_batch_order)
+{
+    char err[256];
+    db_conn *c1 = db_connect(tl_env.conninfo, err, sizeof err);
+    db_conn *c2 = db_connect(tl_env.conninfo, err, sizeof err);
+    ck_assert_msg(c1 && c2, "%s", err);
+    tl_buf b = { 0 };
+    enum { N = 400 };
+    for (int n = 0; n < N; n++)
+        tl_buf_printf(&b, "{\"code\":\"%s-%d\",\"agency_code\":\"A%d\",\"procedure_code\":\"P\","
+                          "\"channel\":\"online\",\"status\":\"processing\","
+                          "\"received_at\":\"2024-03-11T08:00:00+07:00\",\"fee\":%d}\n",
+                      n % 2 ? "U" : "W", n % 2 ? n : n / 10, n % 3, n);
+    ingest_t *in = ingest_new(c1, BODY_NDJSON, 7, tl_env.ref);
+    ck_assert_ptr_nonnull(in);
+    ck_assert_int_eq(ingest_add_conn(in, c2), 0);
+    record_sink sink = ingest_sink(in);
+    char msg[256];
+    ck_assert_int_eq(body_parse(BODY_NDJSON, b.p, b.len, &sink, msg, sizeof msg), BODY_OK);
+    ck_assert_int_eq(ingest_finish(in), DB_OK);
+    const ingest_counts *k = ingest_get_counts(in);
+    ck_assert_int_eq(k->received, N);
+    ck_assert_int_eq(k->inserted, N / 2 + N / 10);
+    ck_assert_int_eq(k->updated, N / 2 - N / 10);
+    ingest_free(in);
+    db_close(c1);
+    db_close(c2);
+    for (int j = 0; j < N / 10; j++) {   /* W-j last sent at n = 10j + 8 */
+        char sql[128];
+        snprintf(sql, sizeof sql, "SELECT fee FROM dossier WHERE code = 'W-%d'", j);
+        ck_assert_int_eq(tl_sql_long(sql), 10 * j + 8);
+    }
+    ck_assert_int_eq(tl_sql_long("SELECT count(*) FROM dossier"), N / 2 + N / 10);
+    tl_buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_concurrent_batches)
 {
     enum { N = 6000, T = 4 };
@@ -1151,6 +1195,7 @@ Suite *make_ingest_db_suite(void)
     tcase_add_test(errors, test_hostile_bodies);
     tcase_add_test(errors, test_large_batch_crosses_chunks);
     tcase_add_test(errors, test_concurrent_batches);
+    tcase_add_test(errors, test_two_writers_keep_batch_order);
     tcase_add_test(errors, test_errors_capped);
     suite_add_tcase(s, errors);
     return s;
