@@ -28,7 +28,7 @@ typedef struct {
 } ingest_counts;
 
 #define INGEST_MAX_ERRORS 1000
-#define INGEST_CHUNK 20000
+#define INGEST_CHUNK 40000
 
 typedef struct ingest ingest_t;
 

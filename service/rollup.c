@@ -199,6 +199,11 @@ struct rollup_acc {
     int32_t *slot;       /* index into e, -1 empty */
     size_t nslot;        /* power of two */
     arena_t strings;
+    /* Interned strings: each distinct code is stored once and keys compare
+     * their strings by pointer (a dossier's nine keys share three strings). */
+    const char **itab;
+    uint64_t *ihash;
+    size_t icap, in;
 };
 
 rollup_acc *rollup_acc_new(void)
@@ -216,6 +221,8 @@ void rollup_acc_free(rollup_acc *a)
         return;
     free(a->e);
     free(a->slot);
+    free(a->itab);
+    free(a->ihash);
     arena_free(&a->strings);
     free(a);
 }
@@ -225,6 +232,9 @@ void rollup_acc_clear(rollup_acc *a)
     a->n = 0;
     if (a->slot)
         memset(a->slot, 0xff, a->nslot * sizeof *a->slot);
+    if (a->itab)
+        memset(a->itab, 0, a->icap * sizeof *a->itab);
+    a->in = 0;
     arena_reset(&a->strings);
 }
 
@@ -258,12 +268,53 @@ static uint64_t key_hash(const ru_row *k, uint64_t sa, uint64_t sp, uint64_t sf)
 
 static uint64_t str_hash(const char *s) { return hash_str(1469598103934665603ULL, s); }
 
+/* Keys compare their (interned) strings by pointer. */
 static bool key_eq(const ru_row *a, const ru_row *b)
 {
     return a->lod == b->lod && a->grain == b->grain && a->bucket == b->bucket &&
            a->channel == b->channel && a->level == b->level && a->hist == b->hist &&
-           a->wd == b->wd && !strcmp(a->agency, b->agency) &&
-           !strcmp(a->procedure, b->procedure) && !strcmp(a->field, b->field);
+           a->wd == b->wd && a->agency == b->agency && a->procedure == b->procedure &&
+           a->field == b->field;
+}
+
+/* The interned copy of s (h its str_hash), or NULL when out of memory. */
+static const char *intern(rollup_acc *a, const char *s, uint64_t h)
+{
+    if ((a->in + 1) * 2 > a->icap) {
+        size_t cap = a->icap ? a->icap * 2 : 256;
+        const char **t = calloc(cap, sizeof *t);
+        uint64_t *th = malloc(cap * sizeof *th);
+        if (!t || !th) {
+            free(t);
+            free(th);
+            return NULL;
+        }
+        for (size_t i = 0; i < a->icap; i++) {
+            if (!a->itab[i])
+                continue;
+            size_t j = (size_t)a->ihash[i] & (cap - 1);
+            while (t[j])
+                j = (j + 1) & (cap - 1);
+            t[j] = a->itab[i];
+            th[j] = a->ihash[i];
+        }
+        free(a->itab);
+        free(a->ihash);
+        a->itab = t;
+        a->ihash = th;
+        a->icap = cap;
+    }
+    size_t j = (size_t)h & (a->icap - 1);
+    for (; a->itab[j]; j = (j + 1) & (a->icap - 1))
+        if (a->ihash[j] == h && !strcmp(a->itab[j], s))
+            return a->itab[j];
+    char *copy = arena_strndup(&a->strings, s, strlen(s));
+    if (!copy)
+        return NULL;
+    a->itab[j] = copy;
+    a->ihash[j] = h;
+    a->in++;
+    return copy;
 }
 
 static int grow(rollup_acc *a)
@@ -310,12 +361,7 @@ static ru_row *entry(rollup_acc *a, const ru_row *k, uint64_t h)
     e->hash = h;
     memset(e->row.v, 0, sizeof e->row.v);
     memset(e->row.h, 0, sizeof e->row.h);
-    e->row.agency = arena_strndup(&a->strings, k->agency, strlen(k->agency));
-    e->row.procedure = arena_strndup(&a->strings, k->procedure, strlen(k->procedure));
-    e->row.field = arena_strndup(&a->strings, k->field, strlen(k->field));
-    if (!e->row.agency || !e->row.procedure || !e->row.field)
-        return NULL;
-    a->slot[j] = (int32_t)a->n++;
+    a->slot[j] = (int32_t)a->n++;   /* the key's strings are interned already */
     return &e->row;
 }
 
@@ -324,11 +370,17 @@ int rollup_acc_add(rollup_acc *a, const metrics_row_t *r, const calendar_t *cal,
     static const int LODS[3] = { RU_LOD_PROVINCE, RU_LOD_AGENCY, RU_LOD_DETAIL };
     ru_event ev[RU_MAX_EVENTS];
     int n = rollup_events(r, cal, ev);
-    const char *agency = r->agency_code ? r->agency_code : "";
-    const char *proc = r->procedure_code ? r->procedure_code : "";
-    const char *field = r->field_code ? r->field_code : "";
-    const uint64_t h0 = str_hash(""), ha = str_hash(agency), hp = str_hash(proc),
-                   hf = str_hash(field);
+    if (n == 0)
+        return 0;
+    const uint64_t h0 = str_hash(""), ha = str_hash(r->agency_code ? r->agency_code : ""),
+                   hp = str_hash(r->procedure_code ? r->procedure_code : ""),
+                   hf = str_hash(r->field_code ? r->field_code : "");
+    const char *none = intern(a, "", h0);
+    const char *agency = intern(a, r->agency_code ? r->agency_code : "", ha);
+    const char *proc = intern(a, r->procedure_code ? r->procedure_code : "", hp);
+    const char *field = intern(a, r->field_code ? r->field_code : "", hf);
+    if (!none || !agency || !proc || !field)
+        return -1;
     for (int i = 0; i < n; i++) {
         day_t day = ts_day(ev[i].at);
         int y, m, d;
@@ -341,9 +393,9 @@ int rollup_acc_add(rollup_acc *a, const metrics_row_t *r, const calendar_t *cal,
                 bool by_agency = lod == RU_LOD_AGENCY;
                 ru_row k = {
                     .lod = lod, .grain = g, .bucket = starts[g],
-                    .agency = by_agency ? agency : "",
-                    .procedure = detail ? proc : "",
-                    .field = detail ? field : "",
+                    .agency = by_agency ? agency : none,
+                    .procedure = detail ? proc : none,
+                    .field = detail ? field : none,
                     .channel = detail ? r->channel : 0,
                     .level = detail ? r->service_level : 0,
                 };
