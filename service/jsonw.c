@@ -5,10 +5,12 @@
  * byte; tests/check_jsonw.c holds it to that on random strings, integers
  * and reals, and tests/check_metrics.c on whole metrics answers.
  *
- * Speed: runs of plain ASCII are copied in one piece; integers are
- * formatted by hand; reals go through snprintf("%.17g"), the one exact
- * formatting at hand, with a small cache in front of it, since most reals
- * of an answer are its few targets, written again for every group.
+ * Speed: the text is appended to its buffer directly; plain ASCII strings
+ * are copied in one piece; integers are formatted by hand; reals from 1e-4
+ * to 1e17 (every rate, mean and target the service writes) are formatted
+ * exactly in integer arithmetic, the others by snprintf("%.17g") as jansson
+ * does, with a small cache in front, since many reals of an answer (its
+ * targets, 0 and 1) come again in every group.
  */
 #include "jsonw.h"
 
@@ -47,6 +49,8 @@ char *jw_finish_text(jsonw *w, size_t *len)
         p[n] = '\0';   /* room() always left space for it */
     w->b.p = NULL;
     w->b.len = w->b.cap = 0;
+    json_decref(w->root);   /* a tree writer finished as text: nothing is kept */
+    w->root = NULL;
     if (!ok) {
         free(p);
         return NULL;
@@ -61,6 +65,9 @@ json_t *jw_finish_tree(jsonw *w)
     json_t *root = w->root;
     bool ok = w->tree && complete(w);
     w->root = NULL;
+    free(w->b.p);   /* a text writer finished as a tree: nothing is kept */
+    w->b.p = NULL;
+    w->b.len = w->b.cap = 0;
     if (!ok) {
         json_decref(root);
         return NULL;

@@ -57,7 +57,8 @@ void jw_init_text(jsonw *w);
 void jw_init_tree(jsonw *w);
 
 /* The text (malloc'd, NUL-terminated, caller frees; length in *len when len
- * is not NULL), or NULL on any failure. Releases w's buffer either way. */
+ * is not NULL), or NULL on any failure. Each finish releases whatever w
+ * holds, whatever its mode (a writer finished in the other mode gives NULL). */
 char *jw_finish_text(jsonw *w, size_t *len);
 /* The tree (caller owns), or NULL on any failure. */
 json_t *jw_finish_tree(jsonw *w);
@@ -74,7 +75,8 @@ void jw_object_end(jsonw *w);
 void jw_array_begin(jsonw *w);
 void jw_array_end(jsonw *w);
 /* The key of the next member of the current object. key is borrowed until
- * that member's value is written. */
+ * that member's value is written. The caller never repeats a key in one
+ * object (the tree would keep the last value, the text both). */
 void jw_key(jsonw *w, const char *key);
 
 /* Values: the next element of an array, the value of the pending key, or the

@@ -542,6 +542,15 @@ START_TEST(test_misuse_fails_in_both_modes)
     free(t);
     /* a finished text writer may be finished again: nothing, no double free */
     ck_assert_ptr_null(jw_finish_text(&w, NULL));
+    /* finished in the other mode: NULL, and nothing leaks (the sanitized run) */
+    jw_init_text(&w);
+    jw_string(&w, "x");
+    ck_assert_ptr_null(jw_finish_tree(&w));
+    jw_init_tree(&w);
+    jw_array_begin(&w);
+    jw_string(&w, "x");
+    jw_array_end(&w);
+    ck_assert_ptr_null(jw_finish_text(&w, NULL));
 }
 END_TEST
 
