@@ -183,6 +183,16 @@ bench: deps
 	$(MAKE) --no-print-directory bin/motcua
 	bench/all.sh $(N)
 
+# make bench-render: the CPU cost of rendering the JSON of a 200-agency /v1/metrics answer,
+# jansson tree + json_dumps against the text writer (bench/render.c); no database.
+RENDER_N ?= 2000
+RENDER_GROUPS ?= 200
+.PHONY: bench-render
+bench-render: build/bench_render
+	build/bench_render $(RENDER_N) $(RENDER_GROUPS)
+build/bench_render: bench/render.c $(REL_OBJ)
+	$(CC) $(WARN) $(DEFS) $(OPT) $(PKG_CFLAGS) -Iservice -o $@ $^ $(PKG_LIBS) -lpthread -lm
+
 # make run: a local cluster under var/ unless MOTCUA_DB names a database.
 run: deps
 	$(MAKE) --no-print-directory bin/motcua

@@ -103,8 +103,14 @@ void api_metrics(app_t *app, const http_req *req, http_resp *resp)
         else
             resp_error(resp, 500, "out of memory");
     } else {
-        resp_json(resp, 200, metrics_to_json(run.m, &run.targets, app->cfg->tolerance_micro,
-                                             api_metrics_label, &run));
+        /* the text straight away, not a jansson tree dumped (bench/render.c) */
+        size_t len = 0;
+        char *json = metrics_to_json_text(run.m, &run.targets, app->cfg->tolerance_micro,
+                                          api_metrics_label, &run, &len);
+        if (json)
+            resp_take(resp, 200, "application/json", json, len);
+        else
+            resp_error(resp, 500, "out of memory");
     }
     api_metrics_run_free(&run);
 }

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "jsonw.h"
 #include "metrics.h"
 #include "rank.h"
 #include "strbuf.h"
@@ -112,63 +113,64 @@ static size_t params_without_group_by(const http_req *req, kv_t *out)
     return n;
 }
 
-static json_t *item_json(const rank_item_t *it, const metrics_line_t *l, bool ranked)
+static void w_item(jsonw *out, const rank_item_t *it, const metrics_line_t *l, bool ranked)
 {
-    json_t *o = json_object();
-    if (o == NULL)
-        return NULL;
-    const char *key = metrics_line_key(l);
-    if ((ranked && json_object_set_new(o, "rank", json_integer(it->rank))) ||
-        json_object_set_new(o, "key", key ? json_string(key) : json_null()) ||
-        json_object_set_new(o, "label", l->label ? json_string(l->label) : json_null()) ||
-        json_object_set_new(o, "value", it->den > 0 ? json_real((double)it->num /
-                                                               (double)it->den)
-                                                    : json_null()) ||
-        json_object_set_new(o, "numerator", json_integer(it->num)) ||
-        json_object_set_new(o, "denominator", json_integer(it->den))) {
-        json_decref(o);
-        return NULL;
+    jw_object_begin(out);
+    if (ranked) {
+        jw_key(out, "rank");
+        jw_int(out, it->rank);
     }
-    return o;
+    jw_key(out, "key");
+    jw_string(out, metrics_line_key(l));
+    jw_key(out, "label");
+    jw_string(out, l->label);
+    jw_key(out, "value");
+    if (it->den > 0)
+        jw_real(out, (double)it->num / (double)it->den);
+    else
+        jw_null(out);
+    jw_key(out, "numerator");
+    jw_int(out, it->num);
+    jw_key(out, "denominator");
+    jw_int(out, it->den);
+    jw_object_end(out);
 }
 
-static json_t *rankings_json(const metrics_query_t *q, const rank_params *p, rank_order order,
-                             const rank_item_t *items, size_t n, size_t nranked,
-                             const metrics_line_t *lines)
+/* The JSON answer as text (jsonw.h: what json_dumps of the same tree would
+ * give, without building it), malloc'd (caller frees), length in *len; NULL
+ * on allocation failure. */
+static char *rankings_json(const metrics_query_t *q, const rank_params *p, rank_order order,
+                           const rank_item_t *items, size_t n, size_t nranked,
+                           const metrics_line_t *lines, size_t *len)
 {
-    json_t *o = json_object(), *ranked = json_array(), *insufficient = json_array();
-    if (o == NULL || ranked == NULL || insufficient == NULL)
-        goto fail;
-    for (size_t i = 0; i < n; i++) {
-        bool is_ranked = i < nranked;
-        json_t *arr = is_ranked ? ranked : insufficient;
-        if (json_array_append_new(arr, item_json(&items[i], &lines[items[i].ref], is_ranked)))
-            goto fail;
-    }
-    if (json_object_set_new(o, "metric", json_string(rate_name(p->metric))) ||
-        json_object_set_new(o, "by", json_string(dim_name(p->by))) ||
-        json_object_set_new(o, "min_n", json_integer(p->min_n)) ||
-        json_object_set_new(o, "order", json_string(order == RANK_LOW_FIRST ? "lowest_first"
-                                                                            : "highest_first")) ||
-        json_object_set_new(o, "period", metrics_period_json(q)) ||
-        json_object_set_new(o, "filters", metrics_filters_json(q)))
-        goto fail;
-    /* set_new takes its value even when it fails: hand each array over just
-     * before its call, so that the failure path frees each exactly once */
-    json_t *owned = ranked;
-    ranked = NULL;
-    if (json_object_set_new(o, "ranked", owned))
-        goto fail;
-    owned = insufficient;
-    insufficient = NULL;
-    if (json_object_set_new(o, "insufficient", owned))
-        goto fail;
-    return o;
-fail:
-    json_decref(ranked);
-    json_decref(insufficient);
-    json_decref(o);
-    return NULL;
+    jsonw out;
+    jw_init_text(&out);
+    jw_reserve(&out, (n + 4) * 160);   /* an item is ~120 bytes of text */
+    jw_object_begin(&out);
+    jw_key(&out, "metric");
+    jw_string(&out, rate_name(p->metric));
+    jw_key(&out, "by");
+    jw_string(&out, dim_name(p->by));
+    jw_key(&out, "min_n");
+    jw_int(&out, p->min_n);
+    jw_key(&out, "order");
+    jw_string(&out, order == RANK_LOW_FIRST ? "lowest_first" : "highest_first");
+    jw_key(&out, "period");
+    metrics_period_jw(&out, q);
+    jw_key(&out, "filters");
+    metrics_filters_jw(&out, q);
+    jw_key(&out, "ranked");
+    jw_array_begin(&out);
+    for (size_t i = 0; i < nranked && i < n; i++)
+        w_item(&out, &items[i], &lines[items[i].ref], true);
+    jw_array_end(&out);
+    jw_key(&out, "insufficient");
+    jw_array_begin(&out);
+    for (size_t i = nranked; i < n; i++)
+        w_item(&out, &items[i], &lines[items[i].ref], false);
+    jw_array_end(&out);
+    jw_object_end(&out);
+    return jw_finish_text(&out, len);
 }
 
 static char *rankings_csv(const rank_item_t *items, size_t n, size_t nranked,
@@ -247,7 +249,12 @@ void api_rankings(app_t *app, const http_req *req, http_resp *resp)
         else
             resp_error(resp, 500, "out of memory");
     } else {
-        resp_json(resp, 200, rankings_json(&q, &p, order, items, nlines, nranked, lines));
+        size_t len = 0;
+        char *json = rankings_json(&q, &p, order, items, nlines, nranked, lines, &len);
+        if (json)
+            resp_take(resp, 200, "application/json", json, len);
+        else
+            resp_error(resp, 500, "out of memory");
     }
 done:
     free(items);

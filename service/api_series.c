@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "jsonw.h"
 #include "metrics.h"
 #include "metrics_source.h"
 #include "period.h"
@@ -162,69 +163,73 @@ typedef struct {
     const metrics_line_t **year;     /* year[i]: the bucket a year before lines[i], or NULL */
 } series_view;
 
-static json_t *bucket_rates_json(const series_view *sv, size_t i)
+/* The rates of bucket i: each the rate object of /v1/metrics plus its deltas. */
+static void w_bucket_rates(jsonw *out, const series_view *sv, size_t i)
 {
-    json_t *o = json_object();
-    if (o == NULL)
-        return NULL;
+    jw_object_begin(out);
     for (int r = 0; r < R__COUNT; r++) {
         rate_eval_t ev;
         deltas_t d;
         metrics_line_rate(&sv->lines[i], (rate_id)r, sv->targets, sv->tol, &ev);
         rate_deltas(&sv->lines[i], i > 0 ? &sv->lines[i - 1] : NULL, sv->year[i], (rate_id)r,
                     &d);
-        json_t *ro = metrics_rate_json(&ev);
-        if (json_object_set_new(o, rate_name((rate_id)r), ro) ||
-            json_object_set_new(ro, "delta_prev", d.has_prev ? json_real(d.prev)
-                                                             : json_null()) ||
-            json_object_set_new(ro, "delta_year", d.has_year ? json_real(d.year)
-                                                             : json_null()))
-            goto fail;
+        jw_key(out, rate_name((rate_id)r));
+        jw_object_begin(out);
+        metrics_rate_members_jw(out, &ev);
+        jw_key(out, "delta_prev");
+        if (d.has_prev)
+            jw_real(out, d.prev);
+        else
+            jw_null(out);
+        jw_key(out, "delta_year");
+        if (d.has_year)
+            jw_real(out, d.year);
+        else
+            jw_null(out);
+        jw_object_end(out);
     }
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
+    jw_object_end(out);
 }
 
-static json_t *bucket_json(const series_view *sv, size_t i)
+static void w_bucket(jsonw *out, const series_view *sv, size_t i)
 {
     const metrics_line_t *l = &sv->lines[i];
-    json_t *o = json_object();
-    if (o == NULL)
-        return NULL;
-    if (json_object_set_new(o, "key", json_string(l->name)) ||
-        json_object_set_new(o, "from", metrics_day_json(l->from)) ||
-        json_object_set_new(o, "to", metrics_day_json(l->to)) ||
-        json_object_set_new(o, "counts", metrics_counts_json(l->counts)) ||
-        json_object_set_new(o, "rates", bucket_rates_json(sv, i))) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    jw_object_begin(out);
+    jw_key(out, "key");
+    jw_string(out, l->name);
+    jw_key(out, "from");
+    metrics_day_jw(out, l->from);
+    jw_key(out, "to");
+    metrics_day_jw(out, l->to);
+    jw_key(out, "counts");
+    metrics_counts_jw(out, l->counts);
+    jw_key(out, "rates");
+    w_bucket_rates(out, sv, i);
+    jw_object_end(out);
 }
 
-static json_t *series_json(const series_view *sv)
+/* The JSON answer as text (jsonw.h: what json_dumps of the same tree would
+ * give, without building it), malloc'd (caller frees), length in *len; NULL
+ * on allocation failure. */
+static char *series_json(const series_view *sv, size_t *len)
 {
-    json_t *o = json_object(), *arr = json_array();
-    if (o == NULL || arr == NULL)
-        goto fail;
-    for (size_t i = 0; i < sv->n; i++)
-        if (json_array_append_new(arr, bucket_json(sv, i)))
-            goto fail;
-    if (json_object_set_new(o, "interval", json_string(bucket_kind_name(sv->q->group_bucket))) ||
-        json_object_set_new(o, "period", metrics_period_json(sv->q)) ||
-        json_object_set_new(o, "filters", metrics_filters_json(sv->q)))
-        goto fail;
-    json_t *owned = arr;   /* set_new takes it even when it fails */
-    arr = NULL;
-    if (json_object_set_new(o, "buckets", owned))
-        goto fail;
-    return o;
-fail:
-    json_decref(arr);
-    json_decref(o);
-    return NULL;
+    jsonw out;
+    jw_init_text(&out);
+    jw_reserve(&out, (sv->n + 1) * 1700);   /* a bucket is ~1.5 KB of text */
+    jw_object_begin(&out);
+    jw_key(&out, "interval");
+    jw_string(&out, bucket_kind_name(sv->q->group_bucket));
+    jw_key(&out, "period");
+    metrics_period_jw(&out, sv->q);
+    jw_key(&out, "filters");
+    metrics_filters_jw(&out, sv->q);
+    jw_key(&out, "buckets");
+    jw_array_begin(&out);
+    for (size_t i = 0; i < sv->n && !out.failed; i++)
+        w_bucket(&out, sv, i);
+    jw_array_end(&out);
+    jw_object_end(&out);
+    return jw_finish_text(&out, len);
 }
 
 static void csv_day(strbuf *b, day_t d)
@@ -388,7 +393,12 @@ void api_series(app_t *app, const http_req *req, http_resp *resp)
         else
             resp_error(resp, 500, "out of memory");
     } else {
-        resp_json(resp, 200, series_json(&sv));
+        size_t len = 0;
+        char *json = series_json(&sv, &len);
+        if (json)
+            resp_take(resp, 200, "application/json", json, len);
+        else
+            resp_error(resp, 500, "out of memory");
     }
 done:
     free(year);

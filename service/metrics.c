@@ -883,12 +883,19 @@ static void eval_rate(const view_t *w, rate_id r, const target_set *targets, int
     rate_eval(num, den, target_resolve(targets, r, w->target_agency, w->year), tol, ev);
 }
 
-/* The target as a number: the double nearest to its exact decimal text. */
+/* The target as a number: the double nearest to its exact decimal value,
+ * micro / 10^6. Both are exact doubles (|micro| <= 2^53), and IEEE division
+ * is correctly rounded, so the quotient is that double: the same as strtod
+ * of the decimal text (tests/check_metrics.c compares them), without
+ * formatting and parsing it for every rate of every group. */
 static double target_double(int64_t micro)
 {
-    char buf[32];
-    dec_format(micro, buf, sizeof buf);
-    return strtod(buf, NULL);
+    if (micro > (INT64_C(1) << 53) || micro < -(INT64_C(1) << 53)) {
+        char buf[32];
+        dec_format(micro, buf, sizeof buf);
+        return strtod(buf, NULL);
+    }
+    return (double)micro / (double)DEC_ONE;
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -917,223 +924,238 @@ static int64_t durs_kth(const durs_t *d, const int64_t *over, uint64_t k)
     return 0;   /* k > n: not reached */
 }
 
-/* ---- JSON --------------------------------------------------------------- */
+/* ---- JSON ---------------------------------------------------------------
+ * One renderer for both forms (jsonw.h): metrics_to_json gets the jansson
+ * tree, metrics_to_json_text the same document as text, byte for byte what
+ * json_dumps(tree, JSON_COMPACT) gives, without building the tree. */
 
-static json_t *jstr_or_null(const char *s)
+static void w_counts(jsonw *out, const counts_t *c)
 {
-    return s ? json_string(s) : json_null();
+    jw_object_begin(out);
+    for (size_t i = 0; i < N_COUNT_FIELDS; i++) {
+        jw_key(out, COUNT_FIELDS[i].name);
+        jw_int(out, count_at(c, i));
+    }
+    jw_object_end(out);
 }
 
-static json_t *counts_json(const counts_t *c)
+/* The members of a rate object, without its braces (series adds its own). */
+static void w_rate_members(jsonw *out, const rate_eval_t *ev)
 {
-    json_t *o = json_object();
-    if (o == NULL)
-        return NULL;
-    for (size_t i = 0; i < N_COUNT_FIELDS; i++)
-        if (json_object_set_new(o, COUNT_FIELDS[i].name, json_integer(count_at(c, i))) != 0)
-            goto fail;
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
+    jw_key(out, "value");
+    if (ev->has_value)
+        jw_real(out, ev->value);
+    else
+        jw_null(out);
+    jw_key(out, "numerator");
+    jw_int(out, ev->num);
+    jw_key(out, "denominator");
+    jw_int(out, ev->den);
+    jw_key(out, "target");
+    if (ev->target.op != OP_NONE)
+        jw_real(out, target_double(ev->target.micro));
+    else
+        jw_null(out);
+    jw_key(out, "op");
+    jw_string(out, rate_op_str(ev->target.op));
+    jw_key(out, "status");
+    jw_string(out, rate_status_str(ev->status));
+    jw_key(out, "gap");
+    if (ev->has_gap)
+        jw_int(out, ev->gap);
+    else
+        jw_null(out);
 }
 
-static json_t *rate_json(const rate_eval_t *ev)
+static void w_rates(jsonw *out, const view_t *w, const target_set *targets, int64_t tol)
 {
-    json_t *o = json_object();
-    if (o == NULL)
-        return NULL;
-    bool has_target = ev->target.op != OP_NONE;
-    if (json_object_set_new(o, "value", ev->has_value ? json_real(ev->value) : json_null()) ||
-        json_object_set_new(o, "numerator", json_integer(ev->num)) ||
-        json_object_set_new(o, "denominator", json_integer(ev->den)) ||
-        json_object_set_new(o, "target", has_target ? json_real(target_double(ev->target.micro))
-                                                    : json_null()) ||
-        json_object_set_new(o, "op", jstr_or_null(rate_op_str(ev->target.op))) ||
-        json_object_set_new(o, "status", json_string(rate_status_str(ev->status))) ||
-        json_object_set_new(o, "gap", ev->has_gap ? json_integer(ev->gap) : json_null()))
-        goto fail;
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
-}
-
-static json_t *rates_json(const view_t *w, const target_set *targets, int64_t tol)
-{
-    json_t *o = json_object();
-    if (o == NULL)
-        return NULL;
+    jw_object_begin(out);
     for (int r = 0; r < R__COUNT; r++) {
         rate_eval_t ev;
         eval_rate(w, (rate_id)r, targets, tol, &ev);
-        if (json_object_set_new(o, rate_name((rate_id)r), rate_json(&ev)) != 0)
-            goto fail;
+        jw_key(out, rate_name((rate_id)r));
+        jw_object_begin(out);
+        w_rate_members(out, &ev);
+        jw_object_end(out);
     }
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
+    jw_object_end(out);
 }
 
-static json_t *durations_json(const durs_t *d)
+static void w_durations(jsonw *out, const durs_t *d)
 {
-    json_t *o = json_object(), *wd = json_object(), *cd = json_object();
     int64_t *over = NULL;
-    if (o == NULL || wd == NULL || cd == NULL)
-        goto fail;
-    if (d->n == 0) {
-        if (json_object_set_new(wd, "mean", json_null()) ||
-            json_object_set_new(wd, "median", json_null()) ||
-            json_object_set_new(wd, "p90", json_null()) ||
-            json_object_set_new(cd, "mean", json_null()))
-            goto fail;
-    } else {
-        if (d->over_n > 0) {
-            if ((over = malloc(d->over_n * sizeof *over)) == NULL)
-                goto fail;
-            memcpy(over, d->over, d->over_n * sizeof *over);
-            qsort(over, d->over_n, sizeof *over, cmp_i64);
+    if (d->n != 0 && d->over_n > 0) {
+        if ((over = malloc(d->over_n * sizeof *over)) == NULL) {
+            jw_fail(out);
+            return;
         }
-        uint64_t n = (uint64_t)d->n;
-        double secs = (double)d->sec_sum + (double)d->us_sum / (double)TS_US_PER_SEC;
-        if (json_object_set_new(wd, "mean", json_real((double)d->wd_sum / (double)d->n)) ||
-            json_object_set_new(wd, "median", json_integer(durs_kth(d, over, rank_of(n, 50)))) ||
-            json_object_set_new(wd, "p90", json_integer(durs_kth(d, over, rank_of(n, 90)))) ||
-            json_object_set_new(cd, "mean", json_real(secs / 86400.0 / (double)d->n)))
-            goto fail;
+        memcpy(over, d->over, d->over_n * sizeof *over);
+        qsort(over, d->over_n, sizeof *over, cmp_i64);
     }
+    jw_object_begin(out);
+    jw_key(out, "finished");
+    jw_int(out, d->n);
+    jw_key(out, "working_days");
+    jw_object_begin(out);
+    if (d->n == 0) {
+        jw_key(out, "mean");
+        jw_null(out);
+        jw_key(out, "median");
+        jw_null(out);
+        jw_key(out, "p90");
+        jw_null(out);
+    } else {
+        uint64_t n = (uint64_t)d->n;
+        jw_key(out, "mean");
+        jw_real(out, (double)d->wd_sum / (double)d->n);
+        jw_key(out, "median");
+        jw_int(out, durs_kth(d, over, rank_of(n, 50)));
+        jw_key(out, "p90");
+        jw_int(out, durs_kth(d, over, rank_of(n, 90)));
+    }
+    jw_object_end(out);
+    jw_key(out, "calendar_days");
+    jw_object_begin(out);
+    jw_key(out, "mean");
+    if (d->n == 0) {
+        jw_null(out);
+    } else {
+        double secs = (double)d->sec_sum + (double)d->us_sum / (double)TS_US_PER_SEC;
+        jw_real(out, secs / 86400.0 / (double)d->n);
+    }
+    jw_object_end(out);
+    jw_object_end(out);
     free(over);
-    over = NULL;
-    if (json_object_set_new(o, "finished", json_integer(d->n)))
-        goto fail;
-    /* set_new takes its value even when it fails: hand each over just
-     * before its call, so that the failure path frees each exactly once */
-    json_t *owned = wd;
-    wd = NULL;
-    if (json_object_set_new(o, "working_days", owned))
-        goto fail;
-    owned = cd;
-    cd = NULL;
-    if (json_object_set_new(o, "calendar_days", owned))
-        goto fail;
-    return o;
-fail:
-    free(over);
-    json_decref(wd);
-    json_decref(cd);
-    json_decref(o);
-    return NULL;
 }
 
-/* counts, rates and durations of one view into object o. 0 ok, -1 failure. */
-static int fill_body(json_t *o, const view_t *w, const target_set *targets, int64_t tol)
+/* "counts", "rates" and "durations" of one view, as members of the open object. */
+static void w_body(jsonw *out, const view_t *w, const target_set *targets, int64_t tol)
 {
-    if (json_object_set_new(o, "counts", counts_json(&w->agg->c)) ||
-        json_object_set_new(o, "rates", rates_json(w, targets, tol)) ||
-        json_object_set_new(o, "durations", durations_json(&w->agg->d)))
-        return -1;
-    return 0;
+    jw_key(out, "counts");
+    w_counts(out, &w->agg->c);
+    jw_key(out, "rates");
+    w_rates(out, w, targets, tol);
+    jw_key(out, "durations");
+    w_durations(out, &w->agg->d);
 }
 
-static json_t *day_json(day_t d)
+static void w_day(jsonw *out, day_t d)
 {
     char buf[DAY_FMT_MAX];
     day_format(d, buf, sizeof buf);
-    return json_string(buf);
+    jw_string(out, buf);
 }
 
-static json_t *group_json(const view_t *w, const target_set *targets, int64_t tol)
+static void w_group(jsonw *out, const view_t *w, const target_set *targets, int64_t tol)
 {
-    json_t *o = json_object();
-    if (o == NULL)
-        return NULL;
-    if (json_object_set_new(o, "key", w->null_key ? json_null() : json_string(w->key)) ||
-        json_object_set_new(o, "label", jstr_or_null(w->label)))
-        goto fail;
-    if (w->bucket && (json_object_set_new(o, "from", day_json(w->from)) ||
-                      json_object_set_new(o, "to", day_json(w->to))))
-        goto fail;
-    if (fill_body(o, w, targets, tol) != 0)
-        goto fail;
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
+    jw_object_begin(out);
+    jw_key(out, "key");
+    jw_string(out, w->null_key ? NULL : w->key);
+    jw_key(out, "label");
+    jw_string(out, w->label);
+    if (w->bucket) {
+        jw_key(out, "from");
+        w_day(out, w->from);
+        jw_key(out, "to");
+        w_day(out, w->to);
+    }
+    w_body(out, w, targets, tol);
+    jw_object_end(out);
 }
 
-static json_t *period_json(const metrics_query_t *q)
+static void w_period(jsonw *out, const metrics_query_t *q)
 {
     char asof[TS_FMT_MAX];
     ts_format(q->as_of, asof, sizeof asof);
-    json_t *o = json_object();
-    if (o == NULL)
-        return NULL;
-    if (json_object_set_new(o, "from", day_json(q->period.from)) ||
-        json_object_set_new(o, "to", day_json(q->period.to)) ||
-        json_object_set_new(o, "as_of", json_string(asof)) ||
-        json_object_set_new(o, "basis",
-                            json_string(q->basis == BASIS_COHORT ? "cohort" : "flow"))) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    jw_object_begin(out);
+    jw_key(out, "from");
+    w_day(out, q->period.from);
+    jw_key(out, "to");
+    w_day(out, q->period.to);
+    jw_key(out, "as_of");
+    jw_string(out, asof);
+    jw_key(out, "basis");
+    jw_string(out, q->basis == BASIS_COHORT ? "cohort" : "flow");
+    jw_object_end(out);
 }
 
-static json_t *filters_json(const metrics_query_t *q)
+static void w_filters(jsonw *out, const metrics_query_t *q)
 {
-    json_t *o = json_object();
-    if (o == NULL)
-        return NULL;
-    if ((q->agency[0] && json_object_set_new(o, "agency", json_string(q->agency))) ||
-        (q->procedure[0] && json_object_set_new(o, "procedure", json_string(q->procedure))) ||
-        (q->field[0] && json_object_set_new(o, "field", json_string(q->field))) ||
-        (q->channel && json_object_set_new(o, "channel", jstr_or_null(channel_name(q->channel)))) ||
-        (q->service_level &&
-         json_object_set_new(o, "service_level", json_integer(q->service_level)))) {
-        json_decref(o);
-        return NULL;
+    jw_object_begin(out);
+    if (q->agency[0]) {
+        jw_key(out, "agency");
+        jw_string(out, q->agency);
     }
-    return o;
+    if (q->procedure[0]) {
+        jw_key(out, "procedure");
+        jw_string(out, q->procedure);
+    }
+    if (q->field[0]) {
+        jw_key(out, "field");
+        jw_string(out, q->field);
+    }
+    if (q->channel) {
+        jw_key(out, "channel");
+        jw_string(out, channel_name(q->channel));
+    }
+    if (q->service_level) {
+        jw_key(out, "service_level");
+        jw_int(out, q->service_level);
+    }
+    jw_object_end(out);
+}
+
+static void w_metrics(jsonw *out, const metrics_result_t *m, const target_set *targets,
+                      int64_t tol, label_fn labels, void *label_ctx)
+{
+    const metrics_query_t *q = &m->q;
+    view_t whole;
+    whole_view(m, &whole);
+    const char *gb = q->group_bucket != BK_NONE ? bucket_kind_name(q->group_bucket)
+                                                 : dim_name(q->group_dim);
+    jw_object_begin(out);
+    jw_key(out, "period");
+    w_period(out, q);
+    jw_key(out, "filters");
+    w_filters(out, q);
+    if (gb) {
+        jw_key(out, "group_by");
+        jw_string(out, gb);
+    }
+    w_body(out, &whole, targets, tol);
+    if (gb) {
+        size_t ng = 0;
+        bool oom = false;
+        view_t *gv = group_views(m, labels, label_ctx, &ng, &oom);
+        if (oom)
+            jw_fail(out);
+        jw_reserve(out, (ng + 1) * 2048);   /* a group is ~1.6 KB of text */
+        jw_key(out, "groups");
+        jw_array_begin(out);
+        for (size_t i = 0; i < ng && !out->failed; i++)
+            w_group(out, &gv[i], targets, tol);
+        jw_array_end(out);
+        free(gv);
+    }
+    jw_object_end(out);
 }
 
 json_t *metrics_to_json(const metrics_result_t *m, const target_set *targets, int64_t tol_micro,
                         label_fn labels, void *label_ctx)
 {
-    const metrics_query_t *q = &m->q;
-    view_t whole;
-    view_t *gv = NULL;
-    size_t ng = 0;
-    bool oom = false;
-    json_t *o = json_object();
-    if (o == NULL)
-        return NULL;
-    whole_view(m, &whole);
+    jsonw out;
+    jw_init_tree(&out);
+    w_metrics(&out, m, targets, tol_micro, labels, label_ctx);
+    return jw_finish_tree(&out);
+}
 
-    const char *gb = q->group_bucket != BK_NONE ? bucket_kind_name(q->group_bucket)
-                                                 : dim_name(q->group_dim);
-    if (json_object_set_new(o, "period", period_json(q)) ||
-        json_object_set_new(o, "filters", filters_json(q)) ||
-        (gb && json_object_set_new(o, "group_by", json_string(gb))) ||
-        fill_body(o, &whole, targets, tol_micro) != 0)
-        goto fail;
-    if (gb) {
-        gv = group_views(m, labels, label_ctx, &ng, &oom);
-        if (oom)
-            goto fail;
-        json_t *arr = json_array();
-        if (json_object_set_new(o, "groups", arr) != 0)
-            goto fail;
-        for (size_t i = 0; i < ng; i++)
-            if (json_array_append_new(arr, group_json(&gv[i], targets, tol_micro)) != 0)
-                goto fail;
-    }
-    free(gv);
-    return o;
-fail:
-    free(gv);
-    json_decref(o);
-    return NULL;
+char *metrics_to_json_text(const metrics_result_t *m, const target_set *targets,
+                           int64_t tol_micro, label_fn labels, void *label_ctx, size_t *len)
+{
+    jsonw out;
+    jw_init_text(&out);
+    w_metrics(&out, m, targets, tol_micro, labels, label_ctx);
+    return jw_finish_text(&out, len);
 }
 
 /* ---- CSV ---------------------------------------------------------------- */
@@ -1285,11 +1307,53 @@ fail:
 
 /* ---- public rendering helpers and iteration (rankings, series) ----------- */
 
-json_t *metrics_counts_json(const counts_t *c) { return counts_json(c); }
-json_t *metrics_rate_json(const rate_eval_t *ev) { return rate_json(ev); }
-json_t *metrics_period_json(const metrics_query_t *q) { return period_json(q); }
-json_t *metrics_filters_json(const metrics_query_t *q) { return filters_json(q); }
-json_t *metrics_day_json(day_t d) { return day_json(d); }
+void metrics_counts_jw(jsonw *out, const counts_t *c) { w_counts(out, c); }
+void metrics_rate_members_jw(jsonw *out, const rate_eval_t *ev) { w_rate_members(out, ev); }
+void metrics_period_jw(jsonw *out, const metrics_query_t *q) { w_period(out, q); }
+void metrics_filters_jw(jsonw *out, const metrics_query_t *q) { w_filters(out, q); }
+void metrics_day_jw(jsonw *out, day_t d) { w_day(out, d); }
+
+json_t *metrics_counts_json(const counts_t *c)
+{
+    jsonw out;
+    jw_init_tree(&out);
+    w_counts(&out, c);
+    return jw_finish_tree(&out);
+}
+
+json_t *metrics_rate_json(const rate_eval_t *ev)
+{
+    jsonw out;
+    jw_init_tree(&out);
+    jw_object_begin(&out);
+    w_rate_members(&out, ev);
+    jw_object_end(&out);
+    return jw_finish_tree(&out);
+}
+
+json_t *metrics_period_json(const metrics_query_t *q)
+{
+    jsonw out;
+    jw_init_tree(&out);
+    w_period(&out, q);
+    return jw_finish_tree(&out);
+}
+
+json_t *metrics_filters_json(const metrics_query_t *q)
+{
+    jsonw out;
+    jw_init_tree(&out);
+    w_filters(&out, q);
+    return jw_finish_tree(&out);
+}
+
+json_t *metrics_day_json(day_t d)
+{
+    jsonw out;
+    jw_init_tree(&out);
+    w_day(&out, d);
+    return jw_finish_tree(&out);
+}
 void metrics_csv_text(strbuf *b, const char *s) { sb_text_cell(b, s); }
 
 const char *metrics_line_key(const metrics_line_t *l)

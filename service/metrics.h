@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "calendar.h"
+#include "jsonw.h"
 #include "query.h"
 #include "period.h"
 #include "rates.h"
@@ -69,6 +70,14 @@ const counts_t *metrics_total(const metrics_result_t *m);
  * allocation failure. tol_micro is the near-miss tolerance. */
 json_t *metrics_to_json(const metrics_result_t *m, const target_set *targets,
                         int64_t tol_micro, label_fn labels, void *label_ctx);
+
+/* The same document as text: byte for byte json_dumps(metrics_to_json(…),
+ * JSON_COMPACT), written without building the tree (several times faster;
+ * bench/render.c). Returns a malloc'd NUL-terminated string (caller frees),
+ * length in *len (when len is not NULL); NULL on allocation failure or a
+ * string that is not valid UTF-8 (as metrics_to_json). */
+char *metrics_to_json_text(const metrics_result_t *m, const target_set *targets,
+                           int64_t tol_micro, label_fn labels, void *label_ctx, size_t *len);
 
 /* The CSV form (spec §5): UTF-8 BOM, a header row, one row per group (or one
  * row). Returns a malloc'd NUL-terminated string (caller frees), length in
@@ -143,6 +152,16 @@ json_t *metrics_period_json(const metrics_query_t *q);
 json_t *metrics_filters_json(const metrics_query_t *q);
 /* "YYYY-MM-DD" as a JSON string. */
 json_t *metrics_day_json(day_t d);
+
+/* The same, written into a JSON writer (jsonw.h: text or tree), for views
+ * that render their own documents: an object of counts; the members of a
+ * rate object without its braces (the caller may add its own members);
+ * the period and filters objects; a day string. */
+void metrics_counts_jw(jsonw *out, const counts_t *c);
+void metrics_rate_members_jw(jsonw *out, const rate_eval_t *ev);
+void metrics_period_jw(jsonw *out, const metrics_query_t *q);
+void metrics_filters_jw(jsonw *out, const metrics_query_t *q);
+void metrics_day_jw(jsonw *out, day_t d);
 
 /* CSV: a text cell, quoted when needed and guarded against spreadsheet
  * formulas (a leading = + - @ tab or CR gets a "'"); NULL is an empty cell. */

@@ -161,6 +161,13 @@ static int i128_cmp(i128 x, i128 y)
  * Returns false when the result does not fit in int64. */
 static bool ceil_div(i128 x, uint64_t d, int64_t *out)
 {
+    if (x.hi == 0) {   /* the usual case: one machine division */
+        uint64_t q = x.lo / d + (x.lo % d != 0);
+        if (q > (uint64_t)INT64_MAX)
+            return false;
+        *out = (int64_t)q;
+        return true;
+    }
     uint64_t qhi = 0, qlo = 0, rem = 0;
     for (int i = 127; i >= 0; i--) {
         uint64_t bit = i >= 64 ? (x.hi >> (i - 64)) & 1 : (x.lo >> i) & 1;

@@ -929,7 +929,7 @@ static void check_buckets(json_t *resp, const mquery *q, int64_t as_of)
 /* Runs q and compares the whole answer with the model. */
 static void run_query(const mquery *q)
 {
-    json_t *resp = tl_get(q->url, 200);
+    json_t *resp = tl_get_canonical(q->url);
     int64_t as_of = effective_as_of(q);
     mcounts m;
     char buf[48];

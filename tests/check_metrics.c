@@ -1116,6 +1116,152 @@ START_TEST(test_random_identities)
 }
 END_TEST
 
+/* ---- the text form equals the tree form ---------------------------------- */
+
+/* Keys and labels that need escaping or are not ASCII. */
+static const char *const HOSTILE_KEYS[] = {
+    "000.00.01", "a\"b", "c\\d", "tab\there", "nl\nx", "\x01\x1f", "del\x7f", "Sở", "😀.01",
+};
+static const char *const HOSTILE_LABELS[] = {
+    NULL, "", "Sở Tư pháp, \"Hà Nội\"", "back\\slash \\\\", "ctl \b\f\n\r\t \x01\x02\x1e\x1f end",
+    "UBND huyện Tân Châu", "emoji 😀 and ạ", "=HYPERLINK(\"x\")", "/slash/ and \x7f",
+};
+
+/* A label per key, hostile; "bad" answers invalid UTF-8 for one key. */
+static const char *hostile_labels(void *ctx, dim_t dim, const char *key)
+{
+    (void)dim;
+    if (ctx && strcmp(key, "P3") == 0)
+        return "bad \xC3\x28 utf-8";
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = key; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return HOSTILE_LABELS[h % (sizeof HOSTILE_LABELS / sizeof HOSTILE_LABELS[0])];
+}
+
+/* Checks metrics_to_json_text == json_dumps(metrics_to_json(…), JSON_COMPACT);
+ * returns 1 when both gave a document, 0 when both failed. */
+static int check_text_is_dump(const metrics_result_t *m, const target_set *ts, int64_t tol,
+                              label_fn labels, void *ctx)
+{
+    json_t *j = metrics_to_json(m, ts, tol, labels, ctx);
+    char *dump = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    size_t len = 0;
+    char *text = metrics_to_json_text(m, ts, tol, labels, ctx, &len);
+    ck_assert_msg((dump == NULL) == (text == NULL), "one form failed: tree %s, text %s",
+                  dump ? "ok" : "NULL", text ? "ok" : "NULL");
+    int ok = dump != NULL;
+    if (ok) {
+        ck_assert_uint_eq(len, strlen(text));
+        ck_assert_msg(strlen(dump) == len && memcmp(dump, text, len) == 0,
+                      "text differs from the tree:\n text %.300s\n tree %.300s", text, dump);
+    }
+    free(dump);
+    free(text);
+    json_decref(j);
+    return ok;
+}
+
+START_TEST(test_text_equals_tree)
+{
+    calendar_t *cal = calendar_new_default();
+    uint64_t seed = 0xA5A5A5A55A5A5A5AULL ^ (uint64_t)_i;
+    target_entry te[4] = {
+        { R_ON_TIME, { OP_GE, 950000 }, (char *)"000.00.*", 0 },
+        { R_ONLINE_SHARE, { OP_GE, 333333 }, NULL, 0 },
+        { R_LATE, { OP_LE, 1 }, NULL, 0 },
+        { R_APOLOGY, { OP_GE, 123457 }, (char *)"a\"b", 0 },
+    };
+    const int configs = 11;   /* none, 5 dimensions, 5 bucket kinds */
+    int documents = 0;
+    for (int cfg = 0; cfg < configs * 6; cfg++) {
+        day_t from = D("2023-11-01") + (day_t)rnd_range(&seed, 400);
+        day_t to = from + (day_t)rnd_range(&seed, 100);
+        ts_t as_of = rnd_range(&seed, 3) == 0
+                         ? TS_NULL
+                         : ts_day_start(from) + rnd_range(&seed, (int64_t)(to - from + 3) *
+                                                                     TS_US_PER_DAY);
+        metrics_query_t q = query(from, to, as_of);
+        q.basis = rnd_range(&seed, 3) == 0 ? BASIS_COHORT : BASIS_FLOW;
+        q.within = (int)rnd_range(&seed, 4);
+        q.calendar = rnd_range(&seed, 4) == 0 ? PCAL_REPORT : PCAL_CIVIL;
+        int kind = cfg % configs;
+        if (kind >= 1 && kind <= 5)
+            q.group_dim = (dim_t)kind;
+        else if (kind >= 6)
+            q.group_bucket = (bucket_kind)(kind - 5);
+        /* filters that need escaping, now and then (rows rarely pass them) */
+        if (rnd_range(&seed, 6) == 0)
+            strcpy(q.agency, rnd_range(&seed, 2) ? "000.00.*" : "a\"b\\\x01\xc3\xa9*");
+        if (rnd_range(&seed, 8) == 0)
+            strcpy(q.procedure, "P1");
+        if (rnd_range(&seed, 8) == 0)
+            strcpy(q.field, "F\t1");
+        if (rnd_range(&seed, 8) == 0)
+            q.channel = 1 + (int)rnd_range(&seed, 3);
+        if (rnd_range(&seed, 8) == 0)
+            q.service_level = 2 + (int)rnd_range(&seed, 3);
+
+        metrics_result_t *m = metrics_new(&q, cal);
+        ck_assert_ptr_nonnull(m);
+        int rows = cfg % 7 == 0 ? 0 : (int)rnd_range(&seed, 600);   /* some empty results */
+        for (int i = 0; i < rows; i++) {
+            metrics_row_t r;
+            random_row(&seed, from, to, &r);
+            if (rnd_range(&seed, 3) == 0)
+                r.agency_code = HOSTILE_KEYS[rnd_range(&seed, 9)];
+            if (rnd_range(&seed, 20) == 0 && r.finished_at != TS_NULL)   /* long durations */
+                r.finished_at += rnd_range(&seed, 3000) * TS_US_PER_DAY;
+            ck_assert_int_eq(metrics_add(m, &r), 0);
+        }
+        /* and groups fed as roll-up sums, with durations outside the histogram */
+        if (q.group_dim != DIM_NONE && rnd_range(&seed, 2) == 0) {
+            counts_t c;
+            memset(&c, 0, sizeof c);
+            c.received = c.received_online = 1 + rnd_range(&seed, 1000000);
+            c.finished = c.late = c.received;
+            c.late_apology = rnd_range(&seed, c.late + 1);
+            const char *key = rnd_range(&seed, 2) ? HOSTILE_KEYS[rnd_range(&seed, 9)] : NULL;
+            ck_assert_int_eq(metrics_add_counts(m, MT_GROUP, key, 0, &c, 7 * c.finished,
+                                                86399 * c.finished, 999999), 0);
+            ck_assert_int_eq(metrics_add_counts(m, MT_TOTAL, NULL, 0, &c, 7 * c.finished,
+                                                86399 * c.finished, 999999), 0);
+            ck_assert_int_eq(metrics_add_durations(m, MT_GROUP, key, 0, -3, 2), 0);
+            ck_assert_int_eq(metrics_add_durations(m, MT_GROUP, key, 0, 5000, 1), 0);
+        }
+        target_set ts = { te, 4 };
+        const target_set *tsp = rnd_range(&seed, 2) ? &ts : NULL;
+        int64_t tol = rnd_range(&seed, 2) ? TOL : 0;
+        documents += check_text_is_dump(m, tsp, tol, hostile_labels, NULL);
+        documents += check_text_is_dump(m, tsp, tol, NULL, NULL);
+        /* a label that is not UTF-8: both forms refuse it, alike */
+        check_text_is_dump(m, tsp, tol, hostile_labels, &seed);
+        metrics_free(m);
+    }
+    ck_assert_int_ge(documents, configs * 6 * 2);
+    calendar_free(cal);
+}
+END_TEST
+
+/* The target printed is the double nearest to its exact decimal: the same
+ * as strtod of the decimal text, for every target from 0 to 1. */
+START_TEST(test_target_is_nearest_double)
+{
+    for (int64_t micro = 0; micro <= DEC_ONE; micro += 1 + (micro % 7)) {
+        rate_eval_t ev;
+        rate_eval(1, 3, (target_t){ OP_GE, micro }, TOL, &ev);
+        json_t *o = metrics_rate_json(&ev);
+        ck_assert_ptr_nonnull(o);
+        char buf[32];
+        dec_format(micro, buf, sizeof buf);
+        double want = strtod(buf, NULL);
+        if (json_real_value(json_object_get(o, "target")) != want)
+            ck_abort_msg("target %s: %.17g", buf, json_real_value(json_object_get(o, "target")));
+        json_decref(o);
+    }
+}
+END_TEST
+
 /* Identity alone, on many more rows and as_of instants, without rendering. */
 START_TEST(test_random_identity_bulk)
 {
@@ -1400,6 +1546,8 @@ Suite *make_metrics_suite(void)
     tcase_add_test(tc, test_buckets_shape);
     tcase_add_loop_test(tc, test_random_identities, 0, 3);
     tcase_add_test(tc, test_random_identity_bulk);
+    tcase_add_loop_test(tc, test_text_equals_tree, 0, 3);
+    tcase_add_test(tc, test_target_is_nearest_double);
     tcase_add_test(tc, test_nearest_rank);
     tcase_add_test(tc, test_durations_brute_force);
     tcase_add_test(tc, test_csv_single);

@@ -562,7 +562,7 @@ static void build_rank_url(rquery *q)
  * the number of ranked groups that share a rank with another. */
 static int check_rankings(const rquery *q)
 {
-    json_t *resp = tl_get(q->url, 200);
+    json_t *resp = tl_get_canonical(q->url);
     int metric = q->metric < 0 ? 0 : q->metric;
     int64_t min_n = q->min_n < 0 ? 20 : q->min_n;
     int64_t as_of = effective_as_of(&q->f);
@@ -891,7 +891,7 @@ static void check_delta(json_t *ro, const char *field, bool has_cur, double cur,
  * each active bucket with /v1/metrics over its own from/to. */
 static void check_series(const squery *q, bool with_metrics)
 {
-    json_t *resp = tl_get(q->url, 200);
+    json_t *resp = tl_get_canonical(q->url);
     int64_t as_of = effective_as_of(&q->f);
     tl_assert_str(tl_jstr(resp, "interval"), KIND_NAMES[q->kind], "%s: interval", q->url);
     json_t *buckets = json_object_get(resp, "buckets");

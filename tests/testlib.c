@@ -461,6 +461,31 @@ json_t *tl_get(const char *path, int expect)
     return tl_call("GET", path, NULL, NULL, 0, expect);
 }
 
+json_t *tl_get_canonical(const char *path)
+{
+    tl_resp r;
+    int st = tl_http("GET", path, NULL, NULL, 0, &r);
+    ck_assert_msg(st == 200, "GET %.200s: status %d; body: %.400s", path, st, r.body);
+    char ct[128];
+    ck_assert_msg(tl_header(&r, "Content-Type", ct, sizeof ct) &&
+                      strncmp(ct, "application/json", 16) == 0,
+                  "GET %.200s: Content-Type is not application/json", path);
+    json_t *j = tl_json(&r);
+    char *dump = json_dumps(j, JSON_COMPACT);
+    ck_assert_ptr_nonnull(dump);
+    if (strlen(dump) != r.len || memcmp(dump, r.body, r.len) != 0) {
+        size_t k = 0;
+        while (k < r.len && dump[k] == r.body[k])
+            k++;
+        size_t from = k > 80 ? k - 80 : 0;
+        ck_abort_msg("GET %.200s: not jansson's compact form at byte %zu:\n got  %.160s\n want %.160s",
+                     path, k, r.body + from, dump + from);
+    }
+    free(dump);
+    tl_resp_free(&r);
+    return j;
+}
+
 json_t *tl_ingest(const char *ctype, const char *body, size_t len)
 {
     json_t *j = tl_call("POST", "/v1/dossiers", ctype, body, len, 200);

@@ -106,6 +106,10 @@ json_t *tl_json(const tl_resp *r);
 json_t *tl_call(const char *method, const char *path, const char *ctype, const char *body,
                 size_t len, int expect);
 json_t *tl_get(const char *path, int expect);
+/* tl_get(path, 200) of an answer written as text (jsonw.h): the body must
+ * also be byte for byte json_dumps(json_loads(body), JSON_COMPACT), i.e.
+ * what jansson writes for the same document. */
+json_t *tl_get_canonical(const char *path);
 /* POST /v1/dossiers that must answer 200; returns the ingest result after
  * checking received = inserted + updated + unchanged + stale + rejected. */
 json_t *tl_ingest(const char *ctype, const char *body, size_t len);
