@@ -54,7 +54,9 @@ PGconn *db_pgconn(db_conn *c);
 int db_fail(db_conn *c, const char *what, PGresult *res);
 void db_set_error(db_conn *c, const char *msg);
 /* The session's temporary staging tables (gone after a rollback or a
- * reconnect): whether one exists, and that it now does. */
+ * reconnect): whether one exists, and that it now does. Bits from 1 << 8
+ * up mark the roll-up reader's prepared statements (db_rollup.c), cleared
+ * with the rest (a statement prepared again answers 42P05, taken as done). */
 enum { DB_STAGE_DOSSIER = 1, DB_STAGE_ROLLUP = 2 };
 bool db_staged(const db_conn *c, unsigned bit);
 void db_set_staged(db_conn *c, unsigned bit);

@@ -439,6 +439,13 @@ done:
 
 /* ---- reading ------------------------------------------------------------------------ */
 
+/* Which of the fixed key expressions a query uses (part of the name of the
+ * prepared statement). */
+static int key_index(const metrics_query_t *q)
+{
+    return q->group_bucket != BK_NONE ? 0 : (int)q->group_dim;
+}
+
 /* The group key expression of a dimension (a fixed string, never input). */
 static const char *key_expr(const metrics_query_t *q)
 {
@@ -475,14 +482,23 @@ static void int_array(strbuf *b, const ru_segment *seg, size_t n, int which)
 }
 
 int db_rollup_sums(db_conn *c, const metrics_query_t *q, int lod, const ru_segment *seg,
-                   size_t nseg, bool hist, db_rollup_each each, void *ctx)
+                   size_t nseg, ru_sum_kind kind, db_rollup_each each, void *ctx)
 {
     strbuf sql = { 0 }, arr[4] = { { 0 } };
     int rc = DB_OK;
+    bool hist = kind == RU_SUM_LONG, states = kind == RU_SUM_STATES;
+    if (nseg == 0)
+        return DB_OK;
     sb_puts(&sql, "SELECT s.win, ");
     sb_puts(&sql, key_expr(q));
     if (hist) {
         sb_puts(&sql, ", r.wd, sum(r.n)::int8");
+    } else if (states) {
+        for (int k = RU_S_NW_IN; k <= RU_S_W_OVER; k++) {
+            sb_puts(&sql, ", sum(r.");
+            sb_puts(&sql, RU_COL_NAMES[k]);
+            sb_puts(&sql, ")::int8");
+        }
     } else {
         for (int k = 0; k < RU__COUNT; k++) {
             sb_puts(&sql, ", sum(r.");
@@ -522,7 +538,23 @@ int db_rollup_sums(db_conn *c, const metrics_query_t *q, int lod, const ru_segme
         rc = oom(c);
         goto done;
     }
-    PGresult *res = PQexecParams(db_pgconn(c), sql.p, 11, NULL, params, NULL, NULL, 0);
+    /* Prepared once per connection and statement shape: planning 90
+     * aggregates on every request cost more than running them. */
+    char name[32];
+    int id = (int)kind * 8 + key_index(q);
+    snprintf(name, sizeof name, "motcua_ru_sums_%d", id);
+    unsigned bit = 1u << (8 + id);
+    if (!db_staged(c, bit)) {
+        PGresult *pr = PQprepare(db_pgconn(c), name, sql.p, 11, NULL);
+        const char *state = PQresultErrorField(pr, PG_DIAG_SQLSTATE);
+        if (PQresultStatus(pr) != PGRES_COMMAND_OK && !(state && !strcmp(state, "42P05"))) {
+            rc = db_fail(c, "roll-up sums", pr);   /* 42P05: prepared before a rollback */
+            goto done;
+        }
+        PQclear(pr);
+        db_set_staged(c, bit);
+    }
+    PGresult *res = PQexecPrepared(db_pgconn(c), name, 11, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         rc = db_fail(c, "roll-up sums", res);
         goto done;
@@ -535,6 +567,9 @@ int db_rollup_sums(db_conn *c, const metrics_query_t *q, int lod, const ru_segme
         if (hist) {
             wd = strtoll(PQgetvalue(res, i, 2), NULL, 10);
             v[0] = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+        } else if (states) {
+            for (int k = RU_S_NW_IN; k <= RU_S_W_OVER; k++)
+                v[k] = strtoll(PQgetvalue(res, i, 2 + k - RU_S_NW_IN), NULL, 10);
         } else {
             for (int k = 0; k < RU__COUNT; k++)
                 v[k] = strtoll(PQgetvalue(res, i, 2 + k), NULL, 10);

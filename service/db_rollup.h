@@ -57,12 +57,14 @@ int db_rollup_rebuild(db_conn *c, const office_hours *oh,
  * days), or for the long tail (h NULL) wd and v[0] durations of wd days. */
 typedef int (*db_rollup_each)(void *ctx, int win, const char *key, const int64_t *v,
                               const int64_t *h, int64_t wd);
+/* What to sum: every counter and duration column; only the open-state
+ * deltas (what the window before the period needs); the long durations. */
+typedef enum { RU_SUM_ALL, RU_SUM_STATES, RU_SUM_LONG } ru_sum_kind;
 /* Sums rows of level of detail lod over the segments, filtered as q says,
- * grouped by window and by q's grouping dimension (none for time buckets):
- * the roll-up rows (hist false) or the long durations (hist true, windows
- * >= 1). each() returning nonzero stops it (DB_ERROR). */
+ * grouped by window and by q's grouping dimension (none for time buckets).
+ * each() returning nonzero stops it (DB_ERROR). */
 int db_rollup_sums(db_conn *c, const metrics_query_t *q, int lod, const ru_segment *seg,
-                   size_t nseg, bool hist, db_rollup_each each, void *ctx);
+                   size_t nseg, ru_sum_kind kind, db_rollup_each each, void *ctx);
 
 /* The metrics rows passing q's filters with an event (reception, finish,
  * start of a wait) in (after, until]. */

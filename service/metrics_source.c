@@ -269,11 +269,17 @@ static int fill_from_rollups(db_conn *c, const metrics_query_t *q, const calenda
             goto too_many;
         x.nwin = 2;
     }
-    rc = db_rollup_sums(c, q, lod, seg, nseg, false, on_sums, &x);
+    /* window 0 needs only the open state: its segments come first */
+    size_t n0 = 0;
+    while (n0 < nseg && seg[n0].win == 0)
+        n0++;
+    rc = db_rollup_sums(c, q, lod, seg, n0, RU_SUM_STATES, on_sums, &x);
+    if (rc == DB_OK)
+        rc = db_rollup_sums(c, q, lod, seg + n0, nseg - n0, RU_SUM_ALL, on_sums, &x);
     if (rc == DB_OK && x.buckets && (x.add_rc = add_buckets(&x)) != 0)
         rc = DB_ERROR;
     if (rc == DB_OK)
-        rc = db_rollup_sums(c, q, lod, seg, nseg, true, on_long, &x);
+        rc = db_rollup_sums(c, q, lod, seg + n0, nseg - n0, RU_SUM_LONG, on_long, &x);
     if (rc == DB_OK && x.nwin > 1 && q->as_of < ts_day_end(x.as_of_day))
         rc = db_rollup_event_rows(c, q, q->as_of, ts_day_end(x.as_of_day), cal, oh,
                                   on_late_row, &x);
