@@ -22,12 +22,20 @@
 #include "lists.h"
 #include "view.h"
 
+/* The first batch of a stream, in pages (limit + 1 rows): two, so that the
+ * usual first page (a few waiting dossiers among the overdue ones) needs one
+ * batch; each next batch is twice the last (bench/lists.sh). */
+#define LIST_FIRST_BATCH 2
+
 typedef struct {
     const list_query_t *lq;
     const calendar_t *cal;
     const office_hours *oh;
     list_heap heap;
     bool oom;
+    db_conn *conn;            /* open lists: the connection the streams read */
+    const db_list_query *dq;  /* their filters */
+    list_stream *stream;      /* the stream being read, NULL for db_list_rows */
 } page_ctx;
 
 static int on_row(void *ctx, const db_list_row *r)
@@ -35,6 +43,13 @@ static int on_row(void *ctx, const db_list_row *r)
     page_ctx *p = ctx;
     const list_query_t *lq = p->lq;
     dossier_t d = r->d;
+
+    if (p->stream && p->stream->kind != LIST_STREAM_REOPENED) {
+        ts_t key = p->stream->kind == LIST_STREAM_NO_DUE ? d.received_at : d.due_at;
+        if (!d.code || key == TS_NULL ||
+            list_stream_advance(p->stream, key, d.code, lq->as_of, p->cal) != 0)
+            return -1; /* cannot happen: the stream's SQL has a non-null key and code */
+    }
 
     bool computed = false;
     due_unit unit;
@@ -98,6 +113,22 @@ static void db_query_of(const list_query_t *lq, const calendar_t *cal, db_list_q
     }
 }
 
+/* list_read's fetch: one batch of stream s. */
+static int fetch(void *ctx, list_stream *s, size_t *rows)
+{
+    page_ctx *p = ctx;
+    p->stream = s;
+    if (s->kind == LIST_STREAM_REOPENED) {
+        /* finished after as_of: a range on finished_at, read whole (a few rows
+         * when as_of is now; a past as_of reads every one finished since) */
+        db_list_query q = *p->dq;
+        q.mode = DBL_REOPENED;
+        *rows = 0;
+        return db_list_rows(p->conn, &q, on_row, p);
+    }
+    return db_list_stream(p->conn, p->dq, s, on_row, p, rows);
+}
+
 /* The cursor of the page that follows item `last`. */
 static int next_cursor(const list_query_t *lq, const list_item *last, char *out, size_t cap)
 {
@@ -130,7 +161,7 @@ void api_list(app_t *app, const http_req *req, http_resp *resp)
     }
     bool csv = lq.m.csv || req_wants_csv(req);
 
-    page_ctx p = { &lq, NULL, refdata_office_hours(app->ref), { NULL, 0, 0 }, false };
+    page_ctx p = { &lq, NULL, refdata_office_hours(app->ref), { NULL, 0, 0 }, false, NULL, NULL, NULL };
     json_t **views = NULL;
     json_t *body = NULL;
     size_t n = 0;
@@ -155,7 +186,18 @@ void api_list(app_t *app, const http_req *req, http_resp *resp)
     if (rc == DB_OK) {
         db_list_query dq;
         db_query_of(&lq, p.cal, &dq);
-        rc = db_list_rows(c, &dq, on_row, &p);
+        if (!list_streamed(lq.state)) {
+            rc = db_list_rows(c, &dq, on_row, &p); /* late, waiting: every candidate */
+        } else {
+            /* overdue, due_soon, pending: streams in urgency order, stopping
+             * once no unread dossier can enter the page (lists.h) */
+            list_stream streams[LIST_STREAMS_MAX];
+            size_t ns = list_streams_init(streams, lq.state, lq.as_of, lq.within, p.cal,
+                                          (long)p.heap.cap * LIST_FIRST_BATCH);
+            p.conn = c;
+            p.dq = &dq;
+            rc = list_read(streams, ns, &p.heap, fetch, &p);
+        }
     }
     db_release(app_read_pool(app), c);
     if (p.oom) {

@@ -16,11 +16,13 @@
 #include <stdbool.h>
 #include "db.h"
 #include "dossier.h"
+#include "lists.h"
 #include "query.h"
 
 typedef enum {
     DBL_OPEN = 0,     /* counted, received <= as_of, not finished at as_of */
-    DBL_FINISHED      /* finished in [finished_from, as_of] */
+    DBL_FINISHED,     /* finished in [finished_from, as_of] */
+    DBL_REOPENED      /* the part of DBL_OPEN with status 7-10 (finished after as_of) */
 } db_list_mode;
 
 typedef struct {
@@ -50,5 +52,15 @@ typedef struct {
  * drained) and makes the call return DB_ERROR. */
 int db_list_rows(db_conn *c, const db_list_query *q,
                  int (*row)(void *ctx, const db_list_row *r), void *ctx);
+
+/* One batch of stream s (lists.h; not LIST_STREAM_REOPENED, which is
+ * db_list_rows in mode DBL_REOPENED): the open dossiers (status 2, 4, 5, 6)
+ * of the stream's index range that pass q's filters (as_of and filters;
+ * the other fields of q are ignored), with a key after
+ * (s->last_key, s->last_code) when s->started, in the order of (key, code)
+ * (code bytewise), at most s->batch of them. Streams them like db_list_rows
+ * and sets *rows to how many were passed to row(). */
+int db_list_stream(db_conn *c, const db_list_query *q, const list_stream *s,
+                   int (*row)(void *ctx, const db_list_row *r), void *ctx, size_t *rows);
 
 #endif

@@ -256,7 +256,7 @@ static int write_kind(db_conn *c, rollup_acc *acc, bool hist)
         sb_puts(&sql, RU_COL_NAMES[k]);
     }
     for (int k = 0; !hist && k < RU_HIST_COLS; k++) {
-        char col[8];
+        char col[16];
         snprintf(col, sizeof col, "h%d", k);
         sb_puts(&sql, ", ");
         sb_puts(&sql, col);
