@@ -3,8 +3,8 @@
  * (spec §4, §7): the monitoring lists a public service centre works through
  * every morning.
  *
- * Why it is built this way: candidate rows stream from the database
- * (db_lists.c, index-friendly predicates, single-row mode); each is given its
+ * Why it is built this way: candidate rows come from the database
+ * (db_lists.c) and each is offered to the page by list_offer(): given its
  * effective due date (due_at, else the procedure catalog through
  * due_compute()) and classified by classify() at the list's as_of — the same
  * function and the same view (view.c) as GET /v1/dossiers/{code}, so an item
@@ -12,12 +12,17 @@
  * are considered, and a bounded heap keeps the best limit+1 of them, so memory
  * is O(limit) whatever the number of rows. The extra item tells whether a
  * next page exists; its cursor is the key of the last item served.
+ *
+ * The overdue, due_soon and pending lists read their rows as streams in
+ * urgency order (lists.h, list_read) in batches, and stop as soon as no
+ * unread row can enter the page, so a first page costs a few hundred rows
+ * whatever the number of open dossiers. The late and waiting lists stream
+ * every candidate (single-row mode) through the heap.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
-#include "classify.h"
 #include "db_lists.h"
 #include "lists.h"
 #include "view.h"
@@ -51,33 +56,11 @@ static int on_row(void *ctx, const db_list_row *r)
             return -1; /* cannot happen: the stream's SQL has a non-null key and code */
     }
 
-    bool computed = false;
-    due_unit unit;
-    if (d.due_at == TS_NULL && r->cat_duration >= 0 && r->cat_unit &&
-        due_unit_parse(r->cat_unit, &unit) == 0) {
-        d.due_at = due_compute(p->cal, p->oh, d.received_at, r->cat_duration, unit);
-        computed = d.due_at != TS_NULL;
-    }
-    cls_input_t ci = { d.status, d.received_at, d.due_at, d.finished_at,
-                       d.supplement_requested_at, d.updated_at, d.supplement_count };
-    cls_result_t cr;
-    classify(&ci, lq->as_of, lq->within, p->cal, &cr);
-    if (!list_selects(lq->state, &cr, d.finished_at, lq->period_start))
-        return 0;
-    list_key key = list_key_of(lq->state, &cr, d.due_at, d.finished_at, p->cal, d.code);
-    if (lq->has_cursor) {
-        list_key after = { lq->cursor.wd, lq->cursor.due, lq->cursor.code };
-        if (list_key_cmp(&key, &after) <= 0)
-            return 0;
-    }
-    if (!list_heap_wants(&p->heap, &key))
-        return 0;
-    list_item *it = list_item_new(&d, r->agency_name, r->procedure_name, computed, &cr, key);
-    if (!it) {
+    if (list_offer(&p->heap, lq, p->cal, p->oh, &d, r->agency_name, r->procedure_name,
+                   r->cat_duration, r->cat_unit) != 0) {
         p->oom = true;
         return -1;
     }
-    list_heap_push(&p->heap, it);
     return 0;
 }
 

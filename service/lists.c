@@ -573,6 +573,39 @@ void list_heap_free(list_heap *h)
     h->n = h->cap = 0;
 }
 
+int list_offer(list_heap *h, const list_query_t *lq, const calendar_t *cal, const office_hours *oh,
+               const dossier_t *row, const char *agency_name, const char *procedure_name,
+               int cat_duration, const char *cat_unit)
+{
+    dossier_t d = *row;
+    bool computed = false;
+    due_unit unit;
+    if (d.due_at == TS_NULL && cat_duration >= 0 && cat_unit &&
+        due_unit_parse(cat_unit, &unit) == 0) {
+        d.due_at = due_compute(cal, oh, d.received_at, cat_duration, unit);
+        computed = d.due_at != TS_NULL;
+    }
+    cls_input_t ci = { d.status, d.received_at, d.due_at, d.finished_at,
+                       d.supplement_requested_at, d.updated_at, d.supplement_count };
+    cls_result_t cr;
+    classify(&ci, lq->as_of, lq->within, cal, &cr);
+    if (!list_selects(lq->state, &cr, d.finished_at, lq->period_start))
+        return 0;
+    list_key key = list_key_of(lq->state, &cr, d.due_at, d.finished_at, cal, d.code);
+    if (lq->has_cursor) {
+        list_key after = { lq->cursor.wd, lq->cursor.due, lq->cursor.code };
+        if (list_key_cmp(&key, &after) <= 0)
+            return 0;
+    }
+    if (!list_heap_wants(h, &key))
+        return 0;
+    list_item *it = list_item_new(&d, agency_name, procedure_name, computed, &cr, key);
+    if (!it)
+        return -1;
+    list_heap_push(h, it);
+    return 0;
+}
+
 /* ---- reading an open list most urgent first -------------------------------------------------- */
 
 #define WD_TOP INT64_MAX  /* a bound before every key: nothing read yet */

@@ -19,6 +19,7 @@
 
 #include "classify.h"
 #include "dossier.h"
+#include "due.h"
 #include "query.h"
 #include "ts.h"
 
@@ -154,6 +155,15 @@ void list_heap_push(list_heap *h, list_item *it);
 /* Orders the kept items most urgent first (h->v[0..n) sorted; no longer a heap). */
 void list_heap_sort(list_heap *h);
 void list_heap_free(list_heap *h);
+
+/* Offers one candidate row to the page: gives it its effective due date
+ * (d->due_at, else the one the procedure catalog's cat_duration and cat_unit
+ * give, through due_compute; cat_duration < 0 or cat_unit NULL: none),
+ * classifies it at lq->as_of, and keeps a copy in h when the list selects it,
+ * it comes after lq's cursor and it is among the best. 0, or -1 out of memory. */
+int list_offer(list_heap *h, const list_query_t *lq, const calendar_t *cal, const office_hours *oh,
+               const dossier_t *d, const char *agency_name, const char *procedure_name,
+               int cat_duration, const char *cat_unit);
 
 /* ---- reading an open list most urgent first ---------------------------------- */
 
