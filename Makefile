@@ -182,6 +182,7 @@ bench: deps
 	$(MAKE) --no-print-directory bin/motcua
 	bench/ingest.sh $(N)
 	bench/metrics.sh $(N)
+	bench/lists.sh $(N)
 
 # make run: a local cluster under var/ unless MOTCUA_DB names a database.
 run: deps

@@ -179,7 +179,13 @@ void api_list(app_t *app, const http_req *req, http_resp *resp)
                                           (long)p.heap.cap * LIST_FIRST_BATCH);
             p.conn = c;
             p.dq = &dq;
-            rc = list_read(streams, ns, &p.heap, fetch, &p);
+            rc = db_list_snapshot_begin(c);
+            if (rc == DB_OK) {
+                rc = list_read(streams, ns, &p.heap, fetch, &p);
+                int end = db_list_snapshot_end(c, rc == DB_OK);
+                if (rc == DB_OK)
+                    rc = end;
+            }
         }
     }
     db_release(app_read_pool(app), c);

@@ -2,17 +2,23 @@
  * db_lists.c - the SQL of the monitoring lists (see db_lists.h).
  *
  * Why it looks like this: a list must come from open dossiers only (spec §9:
- * "overdue lists via indexes on open dossiers only"), so the open candidates
- * are read in two parts joined by UNION ALL, each matching an index:
- *   - finished_at IS NULL AND status IN (2, 4, 5, 6): the partial index
- *     dossier_open_due_idx (due_at) of open dossiers, whose due_at range also
- *     serves the overdue and due_soon narrowing;
- *   - status 7-10 finished after as_of (open at a past as_of): a range on
- *     dossier_finished_idx, empty when as_of is now.
- * The late list is a range on finished_at. Optional narrowings are written
- * "($n IS NULL OR ...)": PQexecParams plans with the actual values, so an
- * unused one folds away. Rows come back binary (instants as int8 µs) in
- * single-row mode, and the caller decides in C which rows the state selects.
+ * "overdue lists via indexes on open dossiers only").
+ *   - The overdue, due_soon and pending lists read streams (lists.h): each a
+ *     range of one partial index of open dossiers (006_open_lists.sql) in
+ *     (key, code) order, one batch per call, keyset-paginated with a row
+ *     comparison and a LIMIT that the index answers in order, so a batch
+ *     costs its own rows; the batches of a page share one snapshot. Codes
+ *     are compared in the "C" collation, the byte order of strcmp.
+ *   - db_list_rows streams every candidate: the open ones in two parts joined
+ *     by UNION ALL, finished_at IS NULL AND status IN (2, 4, 5, 6) (the
+ *     partial indexes of open dossiers) and status 7-10 finished after as_of
+ *     (open at a past as_of: a range on dossier_finished_idx, empty when
+ *     as_of is now; alone, the streams' first stream); the late list is a
+ *     range on finished_at.
+ * Optional narrowings are written "($n IS NULL OR ...)": PQexecParams plans
+ * with the actual values, so an unused one folds away. Rows come back binary
+ * (instants as int8 µs) in single-row mode, and the caller decides in C which
+ * rows the state selects.
  */
 #include "db_lists.h"
 #include "db_bin.h"
@@ -236,6 +242,26 @@ int db_list_rows(db_conn *c, const db_list_query *q,
         nparams = 11;
     }
     return run(c, sql, nparams, params, row, ctx, NULL);
+}
+
+int db_list_snapshot_begin(db_conn *c)
+{
+    PGresult *res = PQexec(db_pgconn(c), "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        return db_fail(c, "list snapshot", res);
+    PQclear(res);
+    return DB_OK;
+}
+
+int db_list_snapshot_end(db_conn *c, bool ok)
+{
+    /* Not db_rollback(): it forgets the session's staging tables, which a
+     * read-only transaction never touches. */
+    PGresult *res = PQexec(db_pgconn(c), ok ? "COMMIT" : "ROLLBACK");
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        return db_fail(c, ok ? "list snapshot commit" : "list snapshot rollback", res);
+    PQclear(res);
+    return DB_OK;
 }
 
 int db_list_stream(db_conn *c, const db_list_query *q, const list_stream *s,

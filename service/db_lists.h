@@ -2,13 +2,14 @@
  * db_lists.h - the SQL of the monitoring lists (GET /v1/dossiers?state=).
  *
  * Why a file of its own: the lists read differently from the metrics (open
- * dossiers through the partial index on open dossiers, whole rows with their
- * labels and catalog duration), and keeping that SQL apart from db.c lets it
- * grow without touching the ingest path. Like db.c: every value is a
- * parameter, results are binary, rows stream in single-row mode so memory
- * does not grow with the table. The rows are candidates: a superset of the
- * list, narrowed with index-friendly predicates; the caller classifies each
- * one (classify.h) and keeps what the state selects.
+ * dossiers through the partial indexes of open dossiers, in batches in due
+ * date order, whole rows with their labels and catalog duration), and keeping
+ * that SQL apart from db.c lets it grow without touching the ingest path.
+ * Like db.c: every value is a parameter, results are binary, rows stream in
+ * single-row mode so memory does not grow with the table. The rows are
+ * candidates: a superset of the list, narrowed with index-friendly
+ * predicates; the caller classifies each one (classify.h) and keeps what the
+ * state selects.
  */
 #ifndef MOTCUA_DB_LISTS_H
 #define MOTCUA_DB_LISTS_H
@@ -52,6 +53,13 @@ typedef struct {
  * drained) and makes the call return DB_ERROR. */
 int db_list_rows(db_conn *c, const db_list_query *q,
                  int (*row)(void *ctx, const db_list_row *r), void *ctx);
+
+/* The batches of one page read one snapshot: a read-only REPEATABLE READ
+ * transaction (allowed on a hot standby too), so a dossier updated between
+ * two batches is neither read twice nor missed. begin: DB_OK or an error;
+ * end commits (ok) or rolls back, and leaves the connection idle either way. */
+int db_list_snapshot_begin(db_conn *c);
+int db_list_snapshot_end(db_conn *c, bool ok);
 
 /* One batch of stream s (lists.h; not LIST_STREAM_REOPENED, which is
  * db_list_rows in mode DBL_REOPENED): the open dossiers (status 2, 4, 5, 6)

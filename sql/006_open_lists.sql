@@ -29,3 +29,12 @@ CREATE INDEX IF NOT EXISTS dossier_open_supp_idx
 CREATE INDEX IF NOT EXISTS dossier_open_nodue_idx
     ON dossier (received_at, code COLLATE "C")
     WHERE finished_at IS NULL AND status IN (2, 4, 5, 6) AND due_at IS NULL;
+
+-- The planner's estimate of the open dossiers: finished_at IS NULL and the
+-- open statuses go together, and without statistics on the pair it takes
+-- them as independent and sees 20 times too few rows (3% of a province's
+-- dossiers are open; 5% have no finished_at, 3% an open status). With too
+-- few, a filtered list (a channel, a procedure) sorts every open dossier
+-- instead of stopping early in index order. Built now, then by every ANALYZE.
+CREATE STATISTICS IF NOT EXISTS dossier_open_stats (mcv) ON status, finished_at FROM dossier;
+ANALYZE dossier;
