@@ -17,6 +17,10 @@
  *  - A cursor binds to its state and filters (fingerprint): the next page of
  *    another list is a 400, not a silently wrong page.
  *  - Codes compare bytewise (strcmp), the same in every locale.
+ *  - A page of the overdue, due_soon and pending lists is read from streams
+ *    in urgency order and stops once no unread row can enter it (list_read);
+ *    the bounds are argued in lists.h and docs/DECISIONS.md, and checked
+ *    against a full scan in tests/check_lists.c.
  */
 #include "lists.h"
 

@@ -1,13 +1,14 @@
 /*
  * lists.h - the pure part of the monitoring lists (GET /v1/dossiers?state=,
  * spec §4, §7): which dossiers a state selects, the "most urgent first" order,
- * the bounded selection of one page, the opaque keyset cursor, the request
+ * the bounded selection of one page, the streams a page is read from and
+ * where the reading may stop, the opaque keyset cursor, the request
  * parameters and the CSV rendering of the items.
  *
  * Why a module of its own: the handler (api_lists.c) only streams rows from
  * the database (db_lists.c) through these functions, so every rule of the
- * lists (ordering ties, cursor round trip and tampering, page selection, CSV
- * quoting) is unit tested without a server. No I/O here.
+ * lists (ordering ties, cursor round trip and tampering, page selection,
+ * stopping early, CSV quoting) is unit tested without a server. No I/O here.
  */
 #ifndef MOTCUA_LISTS_H
 #define MOTCUA_LISTS_H
