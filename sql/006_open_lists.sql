@@ -32,9 +32,9 @@ CREATE INDEX IF NOT EXISTS dossier_open_nodue_idx
 
 -- The planner's estimate of the open dossiers: finished_at IS NULL and the
 -- open statuses go together, and without statistics on the pair it takes
--- them as independent and sees 20 times too few rows (3% of a province's
--- dossiers are open; 5% have no finished_at, 3% an open status). With too
--- few, a filtered list (a channel, a procedure) sorts every open dossier
--- instead of stopping early in index order. Built now, then by every ANALYZE.
+-- them as independent and sees a small fraction of the open dossiers (the
+-- product of two small shares instead of the smaller one). With too few, a
+-- filtered list (a channel, a procedure) sorts every open dossier instead of
+-- stopping early in index order. Built now, then by every ANALYZE.
 CREATE STATISTICS IF NOT EXISTS dossier_open_stats (mcv) ON status, finished_at FROM dossier;
 ANALYZE dossier;

@@ -1037,7 +1037,7 @@ START_TEST(test_stopping)
     h[n++] = (hand_t){ "N-1", 4, rec, NONE, NONE, NONE, 0, 3 };
     h[n++] = (hand_t){ "N-2", 4, rec, NONE, NONE, NONE, 1, 3 };
     /* a run of overdue ones, two a day, across many batches */
-    static char run[40][8];
+    static char run[40][16];
     for (int i = 0; i < 40 && n < NMAX; i++) {
         snprintf(run[i], sizeof run[i], "B-%02d", i);
         int64_t day = D(2024, 10, 14) + i / 2;
