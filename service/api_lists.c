@@ -3,8 +3,8 @@
  * (spec §4, §7): the monitoring lists a public service centre works through
  * every morning.
  *
- * Why it is built this way: candidate rows stream from the database
- * (db_lists.c, index-friendly predicates, single-row mode); each is given its
+ * Why it is built this way: candidate rows come from the database
+ * (db_lists.c) and each is offered to the page by list_offer(): given its
  * effective due date (due_at, else the procedure catalog through
  * due_compute()) and classified by classify() at the list's as_of — the same
  * function and the same view (view.c) as GET /v1/dossiers/{code}, so an item
@@ -12,15 +12,25 @@
  * are considered, and a bounded heap keeps the best limit+1 of them, so memory
  * is O(limit) whatever the number of rows. The extra item tells whether a
  * next page exists; its cursor is the key of the last item served.
+ *
+ * The overdue, due_soon and pending lists read their rows as streams in
+ * urgency order (lists.h, list_read) in batches, and stop as soon as no
+ * unread row can enter the page, so a first page costs a few hundred rows
+ * whatever the number of open dossiers. The late and waiting lists stream
+ * every candidate (single-row mode) through the heap.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
-#include "classify.h"
 #include "db_lists.h"
 #include "lists.h"
 #include "view.h"
+
+/* The first batch of a stream, in pages (limit + 1 rows): two, so that the
+ * usual first page (a few waiting dossiers among the overdue ones) needs one
+ * batch; each next batch is twice the last (bench/lists.sh). */
+#define LIST_FIRST_BATCH 2
 
 typedef struct {
     const list_query_t *lq;
@@ -28,6 +38,9 @@ typedef struct {
     const office_hours *oh;
     list_heap heap;
     bool oom;
+    db_conn *conn;            /* open lists: the connection the streams read */
+    const db_list_query *dq;  /* their filters */
+    list_stream *stream;      /* the stream being read, NULL for db_list_rows */
 } page_ctx;
 
 static int on_row(void *ctx, const db_list_row *r)
@@ -36,33 +49,18 @@ static int on_row(void *ctx, const db_list_row *r)
     const list_query_t *lq = p->lq;
     dossier_t d = r->d;
 
-    bool computed = false;
-    due_unit unit;
-    if (d.due_at == TS_NULL && r->cat_duration >= 0 && r->cat_unit &&
-        due_unit_parse(r->cat_unit, &unit) == 0) {
-        d.due_at = due_compute(p->cal, p->oh, d.received_at, r->cat_duration, unit);
-        computed = d.due_at != TS_NULL;
+    if (p->stream && p->stream->kind != LIST_STREAM_REOPENED) {
+        ts_t key = p->stream->kind == LIST_STREAM_NO_DUE ? d.received_at : d.due_at;
+        if (!d.code || key == TS_NULL ||
+            list_stream_advance(p->stream, key, d.code, lq->as_of, p->cal) != 0)
+            return -1; /* cannot happen: the stream's SQL has a non-null key and code */
     }
-    cls_input_t ci = { d.status, d.received_at, d.due_at, d.finished_at,
-                       d.supplement_requested_at, d.updated_at, d.supplement_count };
-    cls_result_t cr;
-    classify(&ci, lq->as_of, lq->within, p->cal, &cr);
-    if (!list_selects(lq->state, &cr, d.finished_at, lq->period_start))
-        return 0;
-    list_key key = list_key_of(lq->state, &cr, d.due_at, d.finished_at, p->cal, d.code);
-    if (lq->has_cursor) {
-        list_key after = { lq->cursor.wd, lq->cursor.due, lq->cursor.code };
-        if (list_key_cmp(&key, &after) <= 0)
-            return 0;
-    }
-    if (!list_heap_wants(&p->heap, &key))
-        return 0;
-    list_item *it = list_item_new(&d, r->agency_name, r->procedure_name, computed, &cr, key);
-    if (!it) {
+
+    if (list_offer(&p->heap, lq, p->cal, p->oh, &d, r->agency_name, r->procedure_name,
+                   r->cat_duration, r->cat_unit) != 0) {
         p->oom = true;
         return -1;
     }
-    list_heap_push(&p->heap, it);
     return 0;
 }
 
@@ -98,6 +96,22 @@ static void db_query_of(const list_query_t *lq, const calendar_t *cal, db_list_q
     }
 }
 
+/* list_read's fetch: one batch of stream s. */
+static int fetch(void *ctx, list_stream *s, size_t *rows)
+{
+    page_ctx *p = ctx;
+    p->stream = s;
+    if (s->kind == LIST_STREAM_REOPENED) {
+        /* finished after as_of: a range on finished_at, read whole (a few rows
+         * when as_of is now; a past as_of reads every one finished since) */
+        db_list_query q = *p->dq;
+        q.mode = DBL_REOPENED;
+        *rows = 0;
+        return db_list_rows(p->conn, &q, on_row, p);
+    }
+    return db_list_stream(p->conn, p->dq, s, on_row, p, rows);
+}
+
 /* The cursor of the page that follows item `last`. */
 static int next_cursor(const list_query_t *lq, const list_item *last, char *out, size_t cap)
 {
@@ -130,7 +144,7 @@ void api_list(app_t *app, const http_req *req, http_resp *resp)
     }
     bool csv = lq.m.csv || req_wants_csv(req);
 
-    page_ctx p = { &lq, NULL, refdata_office_hours(app->ref), { NULL, 0, 0 }, false };
+    page_ctx p = { &lq, NULL, refdata_office_hours(app->ref), { NULL, 0, 0 }, false, NULL, NULL, NULL };
     json_t **views = NULL;
     json_t *body = NULL;
     size_t n = 0;
@@ -155,7 +169,24 @@ void api_list(app_t *app, const http_req *req, http_resp *resp)
     if (rc == DB_OK) {
         db_list_query dq;
         db_query_of(&lq, p.cal, &dq);
-        rc = db_list_rows(c, &dq, on_row, &p);
+        if (!list_streamed(lq.state)) {
+            rc = db_list_rows(c, &dq, on_row, &p); /* late, waiting: every candidate */
+        } else {
+            /* overdue, due_soon, pending: streams in urgency order, stopping
+             * once no unread dossier can enter the page (lists.h) */
+            list_stream streams[LIST_STREAMS_MAX];
+            size_t ns = list_streams_init(streams, lq.state, lq.as_of, lq.within, p.cal,
+                                          (long)p.heap.cap * LIST_FIRST_BATCH);
+            p.conn = c;
+            p.dq = &dq;
+            rc = db_list_snapshot_begin(c);
+            if (rc == DB_OK) {
+                rc = list_read(streams, ns, &p.heap, fetch, &p);
+                int end = db_list_snapshot_end(c, rc == DB_OK);
+                if (rc == DB_OK)
+                    rc = end;
+            }
+        }
     }
     db_release(app_read_pool(app), c);
     if (p.oom) {

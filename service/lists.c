@@ -17,10 +17,15 @@
  *  - A cursor binds to its state and filters (fingerprint): the next page of
  *    another list is a 400, not a silently wrong page.
  *  - Codes compare bytewise (strcmp), the same in every locale.
+ *  - A page of the overdue, due_soon and pending lists is read from streams
+ *    in urgency order and stops once no unread row can enter it (list_read);
+ *    the bounds are argued in lists.h and docs/DECISIONS.md, and checked
+ *    against a full scan in tests/check_lists.c.
  */
 #include "lists.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -570,6 +575,173 @@ void list_heap_free(list_heap *h)
     free(h->v);
     h->v = NULL;
     h->n = h->cap = 0;
+}
+
+int list_offer(list_heap *h, const list_query_t *lq, const calendar_t *cal, const office_hours *oh,
+               const dossier_t *row, const char *agency_name, const char *procedure_name,
+               int cat_duration, const char *cat_unit)
+{
+    dossier_t d = *row;
+    bool computed = false;
+    due_unit unit;
+    if (d.due_at == TS_NULL && cat_duration >= 0 && cat_unit &&
+        due_unit_parse(cat_unit, &unit) == 0) {
+        d.due_at = due_compute(cal, oh, d.received_at, cat_duration, unit);
+        computed = d.due_at != TS_NULL;
+    }
+    cls_input_t ci = { d.status, d.received_at, d.due_at, d.finished_at,
+                       d.supplement_requested_at, d.updated_at, d.supplement_count };
+    cls_result_t cr;
+    classify(&ci, lq->as_of, lq->within, cal, &cr);
+    if (!list_selects(lq->state, &cr, d.finished_at, lq->period_start))
+        return 0;
+    list_key key = list_key_of(lq->state, &cr, d.due_at, d.finished_at, cal, d.code);
+    if (lq->has_cursor) {
+        list_key after = { lq->cursor.wd, lq->cursor.due, lq->cursor.code };
+        if (list_key_cmp(&key, &after) <= 0)
+            return 0;
+    }
+    if (!list_heap_wants(h, &key))
+        return 0;
+    list_item *it = list_item_new(&d, agency_name, procedure_name, computed, &cr, key);
+    if (!it)
+        return -1;
+    list_heap_push(h, it);
+    return 0;
+}
+
+/* ---- reading an open list most urgent first -------------------------------------------------- */
+
+#define WD_TOP INT64_MAX  /* a bound before every key: nothing read yet */
+
+static void stream_init(list_stream *s, list_stream_kind kind, ts_t from, ts_t to, int64_t wd_cap,
+                        int64_t bound_wd, ts_t bound_due, long batch)
+{
+    memset(s, 0, sizeof *s);
+    s->kind = kind;
+    s->from = from;
+    s->to = to;
+    s->wd_cap = wd_cap;
+    s->last_key = TS_NULL;
+    s->bound_wd = bound_wd;
+    s->bound_due = bound_due;
+    s->batch = kind == LIST_STREAM_REOPENED ? 0 : batch;
+}
+
+bool list_streamed(list_state st)
+{
+    return st == LIST_OVERDUE || st == LIST_DUE_SOON || st == LIST_PENDING;
+}
+
+size_t list_streams_init(list_stream *v, list_state st, ts_t as_of, int within,
+                         const calendar_t *cal, long first_batch)
+{
+    day_t today = ts_day(as_of);
+    ts_t t = ts_day_start(today);
+    long b = first_batch > 0 ? first_batch : 1;
+    size_t n = 0;
+    if (!list_streamed(st))
+        return 0;
+    stream_init(&v[n++], LIST_STREAM_REOPENED, TS_NULL, TS_NULL, WD_TOP, WD_TOP, TS_NULL, 0);
+    if (st == LIST_DUE_SOON) {
+        /* due today .. the within-th working day after today, in time and not
+         * waiting: never overdue (wd -1), so the bounds never exceed -1 */
+        ts_t upto = ts_day_end(cal_add_working(cal, today, within > 0 ? within : 0));
+        stream_init(&v[n++], LIST_STREAM_NO_DUE, TS_NULL, upto, -1, WD_TOP, TS_NULL, b);
+        stream_init(&v[n++], LIST_STREAM_IN_TIME, t, upto, -1, -1, t, b);
+        return n;
+    }
+    /* Before T a dossier may be overdue by date; from T on, only by a second
+     * supplement request (0 days: d(due) >= d(as_of) >= d(end of its clock)),
+     * and every other one is in time (wd -1). */
+    stream_init(&v[n++], LIST_STREAM_DUE_BEFORE, TS_NULL, t - 1, WD_TOP, WD_TOP, TS_NULL, b);
+    stream_init(&v[n++], LIST_STREAM_NO_DUE, TS_NULL, TS_NULL, WD_TOP, WD_TOP, TS_NULL, b);
+    stream_init(&v[n++], LIST_STREAM_SECOND_SUPP, t, TS_NULL, 0, 0, t, b);
+    if (st == LIST_PENDING)
+        stream_init(&v[n++], LIST_STREAM_IN_TIME, t, TS_NULL, -1, -1, t, b);
+    return n;
+}
+
+int list_stream_advance(list_stream *s, ts_t key, const char *code, ts_t as_of,
+                        const calendar_t *cal)
+{
+    size_t len = strlen(code);
+    if (len > LIST_CODE_MAX) {
+        s->done = true;
+        return -1;
+    }
+    s->started = true;
+    s->last_key = key;
+    memcpy(s->last_code, code, len + 1);
+    if (s->kind == LIST_STREAM_REOPENED)
+        return 0;
+    /* Unread rows have a key >= key, so a due day >= d(key), so at most
+     * max(0, working days from d(key) to d(as_of)) working days overdue (the
+     * clock of a waiting one stopped at or before as_of). */
+    int64_t wd = cal_working_between(cal, ts_day(key), ts_day(as_of));
+    if (wd < 0)
+        wd = 0;
+    s->bound_wd = wd < s->wd_cap ? wd : s->wd_cap;
+    if (s->kind == LIST_STREAM_NO_DUE) {
+        /* The key is received_at; the catalog's due date may fall earlier that
+         * same day (17:00 of a day-0 due date), never on an earlier day. */
+        s->bound_due = ts_day_start(ts_day(key));
+        s->bound_code[0] = '\0';
+    } else {
+        /* The key is the due date itself: an unread row with this due date
+         * has a later code. */
+        s->bound_due = key;
+        memcpy(s->bound_code, code, len + 1);
+    }
+    return 0;
+}
+
+list_key list_stream_bound(const list_stream *s)
+{
+    list_key k = { s->bound_wd, s->bound_due, s->bound_code };
+    return k;
+}
+
+void list_stream_batch_end(list_stream *s, size_t rows)
+{
+    if (s->batch <= 0 || rows < (size_t)s->batch) {
+        s->done = true;
+        return;
+    }
+    if (s->batch <= LONG_MAX / 2)
+        s->batch *= 2;
+}
+
+list_stream *list_stream_next(list_stream *v, size_t n, const list_heap *h)
+{
+    list_stream *best = NULL;
+    list_key bk = { 0, TS_NULL, "" };
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].done)
+            continue;
+        list_key k = list_stream_bound(&v[i]);
+        if (!best || list_key_cmp(&k, &bk) < 0) {
+            best = &v[i];
+            bk = k;
+        }
+    }
+    if (best && h->n >= h->cap && list_key_cmp(&bk, &h->v[0]->key) >= 0)
+        return NULL; /* every unread row comes after the least urgent kept */
+    return best;
+}
+
+int list_read(list_stream *v, size_t n, const list_heap *h,
+              int (*fetch)(void *ctx, list_stream *s, size_t *rows), void *ctx)
+{
+    list_stream *s;
+    while ((s = list_stream_next(v, n, h))) {
+        size_t rows = 0;
+        int rc = fetch(ctx, s, &rows);
+        if (rc != 0)
+            return rc;
+        list_stream_batch_end(s, rows);
+    }
+    return 0;
 }
 
 /* ---- CSV ------------------------------------------------------------------------------------- */

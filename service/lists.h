@@ -1,13 +1,14 @@
 /*
  * lists.h - the pure part of the monitoring lists (GET /v1/dossiers?state=,
  * spec §4, §7): which dossiers a state selects, the "most urgent first" order,
- * the bounded selection of one page, the opaque keyset cursor, the request
+ * the bounded selection of one page, the streams a page is read from and
+ * where the reading may stop, the opaque keyset cursor, the request
  * parameters and the CSV rendering of the items.
  *
  * Why a module of its own: the handler (api_lists.c) only streams rows from
  * the database (db_lists.c) through these functions, so every rule of the
- * lists (ordering ties, cursor round trip and tampering, page selection, CSV
- * quoting) is unit tested without a server. No I/O here.
+ * lists (ordering ties, cursor round trip and tampering, page selection,
+ * stopping early, CSV quoting) is unit tested without a server. No I/O here.
  */
 #ifndef MOTCUA_LISTS_H
 #define MOTCUA_LISTS_H
@@ -19,6 +20,7 @@
 
 #include "classify.h"
 #include "dossier.h"
+#include "due.h"
 #include "query.h"
 #include "ts.h"
 
@@ -154,6 +156,95 @@ void list_heap_push(list_heap *h, list_item *it);
 /* Orders the kept items most urgent first (h->v[0..n) sorted; no longer a heap). */
 void list_heap_sort(list_heap *h);
 void list_heap_free(list_heap *h);
+
+/* Offers one candidate row to the page: gives it its effective due date
+ * (d->due_at, else the one the procedure catalog's cat_duration and cat_unit
+ * give, through due_compute; cat_duration < 0 or cat_unit NULL: none),
+ * classifies it at lq->as_of, and keeps a copy in h when the list selects it,
+ * it comes after lq's cursor and it is among the best. 0, or -1 out of memory. */
+int list_offer(list_heap *h, const list_query_t *lq, const calendar_t *cal, const office_hours *oh,
+               const dossier_t *d, const char *agency_name, const char *procedure_name,
+               int cat_duration, const char *cat_unit);
+
+/* ---- reading an open list most urgent first ---------------------------------- */
+
+/*
+ * The overdue, due_soon and pending lists are read as a few streams that together
+ * hold every open dossier once. Each stream but the first is one range of a
+ * partial index of open dossiers, read in batches in the order of a key L
+ * (due_at, or received_at when there is none), then code. L is a lower bound
+ * of the effective due date's day, and working days overdue never grow with
+ * the due date (a waiting dossier's clock stopped at or before as_of), so
+ * after a row with key L no unread row of its stream can have more than
+ * max(0, working days from d(L) to d(as_of)) working days overdue, nor an
+ * earlier due date: the stream's bound, a list_key no unread row comes
+ * before. Reading stops when the heap holds limit+1 items and no stream's
+ * bound comes before the least urgent of them, so the page is exact.
+ * docs/DECISIONS.md ("Monitoring lists") gives the argument in full.
+ *
+ * T is the start of d(as_of). The streams:
+ */
+typedef enum {
+    LIST_STREAM_REOPENED = 0, /* status 7-10 finished after as_of (open then): read whole, once */
+    LIST_STREAM_DUE_BEFORE,   /* due_at < T: overdue by date, or waiting; by (due_at, code) */
+    LIST_STREAM_NO_DUE,       /* due_at null (catalog due date or none); by (received_at, code) */
+    LIST_STREAM_SECOND_SUPP,  /* due_at >= T, supplement_count > 1: overdue, 0 days; by (due_at, code) */
+    LIST_STREAM_IN_TIME       /* due_at >= T, supplement_count <= 1: in time; by (due_at, code) */
+} list_stream_kind;
+
+#define LIST_STREAMS_MAX 5
+
+typedef struct {
+    list_stream_kind kind;
+    ts_t from, to;            /* inclusive range of the stream's key; TS_NULL: unbounded */
+    int64_t wd_cap;           /* most working days overdue a row the list selects can have */
+    bool done;                /* no row left */
+    bool started;             /* a row was read: last_key and last_code hold it */
+    ts_t last_key;
+    char last_code[LIST_CODE_MAX + 1];
+    int64_t bound_wd;         /* the bound: (bound_wd, bound_due, bound_code) */
+    ts_t bound_due;
+    char bound_code[LIST_CODE_MAX + 1];
+    long batch;               /* rows to ask for next (0: all, for LIST_STREAM_REOPENED) */
+} list_stream;
+
+/* Whether the list of state st is read as streams: overdue, due_soon and
+ * pending. The late list is a range of finished dossiers; the waiting list
+ * reads every waiting dossier (through the partial index on them), because
+ * their clocks stopped at different instants: the due date bounds nothing. */
+bool list_streamed(list_state st);
+
+/* The streams of state st (list_streamed) at as_of, in reading priority
+ * order; first_batch (>= 1) rows are asked for first, twice as many each time
+ * after. Returns how many were written into v (at most LIST_STREAMS_MAX). */
+size_t list_streams_init(list_stream *v, list_state st, ts_t as_of, int within,
+                         const calendar_t *cal, long first_batch);
+
+/* A row of stream s was read: its key L (due_at; received_at for
+ * LIST_STREAM_NO_DUE) and code. Moves the keyset and lowers the bound. 0, or
+ * -1 when the code is longer than LIST_CODE_MAX bytes (the stream is then done). */
+int list_stream_advance(list_stream *s, ts_t key, const char *code, ts_t as_of,
+                        const calendar_t *cal);
+
+/* The current bound of s (its code points into s). */
+list_key list_stream_bound(const list_stream *s);
+
+/* A batch of s returned rows rows: done when fewer than asked (or when it was
+ * the single read of LIST_STREAM_REOPENED); the next batch is twice as large. */
+void list_stream_batch_end(list_stream *s, size_t rows);
+
+/* The stream to read next: the unfinished one whose bound comes first; NULL
+ * when every stream is done or the heap is full and that bound does not come
+ * before its least urgent item (no unread row can enter the page). */
+list_stream *list_stream_next(list_stream *v, size_t n, const list_heap *h);
+
+/* Reads a page: calls fetch for the stream list_stream_next names until it
+ * names none. fetch reads one batch of s (rows with a key after (last_key,
+ * last_code) when s->started, at most s->batch of them), passes each row to
+ * list_stream_advance and to the heap, sets *rows and returns 0; nonzero stops
+ * the reading and is returned. */
+int list_read(list_stream *v, size_t n, const list_heap *h,
+              int (*fetch)(void *ctx, list_stream *s, size_t *rows), void *ctx);
 
 /* ---- CSV --------------------------------------------------------------------- */
 

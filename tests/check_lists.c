@@ -662,6 +662,509 @@ START_TEST(test_item_copies)
 }
 END_TEST
 
+/* ---- reading in urgency order: streams, bounds, stopping ---------------------------------------- */
+
+static ts_t at_day(day_t d, int h, int m) { return ts_day_start(d) + ((int64_t)h * 60 + m) * 60 * 1000000; }
+
+START_TEST(test_streams_init)
+{
+    calendar_t *cal = calendar_new_default();
+    ck_assert_ptr_nonnull(cal);
+    list_stream v[LIST_STREAMS_MAX];
+    ts_t as_of = T("2024-11-20T10:00:00+07:00");   /* a Wednesday */
+    ts_t t = T("2024-11-20T00:00:00+07:00");
+    ck_assert(list_streamed(LIST_OVERDUE) && list_streamed(LIST_DUE_SOON) &&
+              list_streamed(LIST_PENDING));
+    ck_assert(!list_streamed(LIST_LATE) && !list_streamed(LIST_WAITING) &&
+              !list_streamed(LIST_NONE));
+    ck_assert_uint_eq(list_streams_init(v, LIST_LATE, as_of, 1, cal, 10), 0);
+    ck_assert_uint_eq(list_streams_init(v, LIST_WAITING, as_of, 1, cal, 10), 0);
+
+    /* overdue: never the in-time stream */
+    ck_assert_uint_eq(list_streams_init(v, LIST_OVERDUE, as_of, 1, cal, 10), 4);
+    ck_assert_int_eq(v[0].kind, LIST_STREAM_REOPENED);
+    ck_assert_int_eq(v[0].batch, 0);
+    ck_assert_int_eq(v[1].kind, LIST_STREAM_DUE_BEFORE);
+    ck_assert(v[1].from == TS_NULL && v[1].to == t - 1);
+    ck_assert_int_eq(v[1].batch, 10);
+    ck_assert_int_eq(v[2].kind, LIST_STREAM_NO_DUE);
+    ck_assert(v[2].from == TS_NULL && v[2].to == TS_NULL);
+    ck_assert_int_eq(v[3].kind, LIST_STREAM_SECOND_SUPP);
+    ck_assert(v[3].from == t && v[3].to == TS_NULL);
+    /* its rows are overdue by 0 days, due at T or later */
+    list_key b = list_stream_bound(&v[3]);
+    ck_assert(b.wd == 0 && b.due == t && b.code[0] == '\0');
+    for (size_t i = 0; i < 4; i++)
+        ck_assert(!v[i].done && !v[i].started);
+    /* nothing read: the first three come before every key */
+    b = list_stream_bound(&v[1]);
+    ck_assert(b.wd == INT64_MAX);
+
+    /* pending: every stream */
+    ck_assert_uint_eq(list_streams_init(v, LIST_PENDING, as_of, 1, cal, 0), 5);
+    ck_assert_int_eq(v[4].kind, LIST_STREAM_IN_TIME);
+    ck_assert(v[4].from == t && v[4].to == TS_NULL);
+    ck_assert_int_eq(v[1].batch, 1); /* at least one row a batch */
+    b = list_stream_bound(&v[4]);
+    ck_assert(b.wd == -1 && b.due == t);
+
+    /* due_soon: due today .. the within-th working day, at its end; a
+     * Saturday as_of counts from the Saturday */
+    ck_assert_uint_eq(list_streams_init(v, LIST_DUE_SOON, as_of, 2, cal, 5), 3);
+    ck_assert_int_eq(v[0].kind, LIST_STREAM_REOPENED);
+    ck_assert_int_eq(v[1].kind, LIST_STREAM_NO_DUE);
+    ck_assert(v[1].to == T("2024-11-22T23:59:59.999999+07:00") && v[1].wd_cap == -1);
+    ck_assert_int_eq(v[2].kind, LIST_STREAM_IN_TIME);
+    ck_assert(v[2].from == t && v[2].to == T("2024-11-22T23:59:59.999999+07:00"));
+    ck_assert_uint_eq(list_streams_init(v, LIST_DUE_SOON, T("2024-11-23T12:00:00+07:00"), 1, cal, 5), 3);
+    ck_assert(v[2].from == T("2024-11-23T00:00:00+07:00") &&
+              v[2].to == T("2024-11-25T23:59:59.999999+07:00"));
+    ck_assert_uint_eq(list_streams_init(v, LIST_DUE_SOON, as_of, 0, cal, 5), 3);
+    ck_assert(v[2].to == T("2024-11-20T23:59:59.999999+07:00"));
+    calendar_free(cal);
+}
+END_TEST
+
+START_TEST(test_stream_bounds)
+{
+    calendar_t *cal = calendar_new_default();
+    ck_assert_ptr_nonnull(cal);
+    list_stream v[LIST_STREAMS_MAX];
+    ts_t as_of = T("2024-11-20T10:00:00+07:00");
+    ck_assert_uint_eq(list_streams_init(v, LIST_PENDING, as_of, 1, cal, 4), 5);
+    list_stream *due = &v[1], *nodue = &v[2], *supp = &v[3], *intime = &v[4];
+
+    /* due Friday 15th 17:00: Mon 18, Tue 19, Wed 20 -> at most 3 days overdue;
+     * an unread row due at that instant has a later code */
+    ck_assert_int_eq(list_stream_advance(due, T("2024-11-15T17:00:00+07:00"), "K-7", as_of, cal), 0);
+    list_key b = list_stream_bound(due);
+    ck_assert(b.wd == 3 && b.due == T("2024-11-15T17:00:00+07:00"));
+    ck_assert_str_eq(b.code, "K-7");
+    ck_assert(due->started && due->last_key == T("2024-11-15T17:00:00+07:00"));
+    ck_assert_str_eq(due->last_code, "K-7");
+    /* a Saturday, Sunday: the same 3 days (Monday to Wednesday) */
+    list_stream_advance(due, T("2024-11-16T09:00:00+07:00"), "A", as_of, cal);
+    ck_assert_int_eq(list_stream_bound(due).wd, 3);
+    list_stream_advance(due, T("2024-11-17T23:59:59+07:00"), "A", as_of, cal);
+    ck_assert_int_eq(list_stream_bound(due).wd, 3);
+    list_stream_advance(due, T("2024-11-18T00:00:00+07:00"), "A", as_of, cal);
+    ck_assert_int_eq(list_stream_bound(due).wd, 2);
+    /* due yesterday: 1; today or later (not in this stream, but the bound holds): 0 */
+    list_stream_advance(due, T("2024-11-19T23:59:59+07:00"), "A", as_of, cal);
+    ck_assert_int_eq(list_stream_bound(due).wd, 1);
+    list_stream_advance(due, T("2024-11-25T00:00:00+07:00"), "A", as_of, cal);
+    ck_assert_int_eq(list_stream_bound(due).wd, 0);
+
+    /* no due date: the key is received_at; the catalog's date may be 17:00
+     * of that day, earlier than the key, never an earlier day */
+    list_stream_advance(nodue, T("2024-11-15T18:30:00+07:00"), "N-1", as_of, cal);
+    b = list_stream_bound(nodue);
+    ck_assert(b.wd == 3 && b.due == T("2024-11-15T00:00:00+07:00"));
+    ck_assert_str_eq(b.code, "");
+
+    /* second supplement request, due from today: 0 days whatever the key */
+    list_stream_advance(supp, T("2024-11-20T17:00:00+07:00"), "S", as_of, cal);
+    b = list_stream_bound(supp);
+    ck_assert(b.wd == 0 && b.due == T("2024-11-20T17:00:00+07:00"));
+    /* in time: never overdue */
+    list_stream_advance(intime, T("2024-12-20T17:00:00+07:00"), "I", as_of, cal);
+    b = list_stream_bound(intime);
+    ck_assert(b.wd == -1 && b.due == T("2024-12-20T17:00:00+07:00"));
+    ck_assert_str_eq(b.code, "I");
+
+    /* due_soon: its no-due rows are never overdue either */
+    ck_assert_uint_eq(list_streams_init(v, LIST_DUE_SOON, as_of, 1, cal, 4), 3);
+    list_stream_advance(&v[1], T("2024-10-01T08:00:00+07:00"), "N", as_of, cal);
+    ck_assert_int_eq(list_stream_bound(&v[1]).wd, -1);
+
+    /* a code longer than a cursor can carry ends the stream */
+    char longc[LIST_CODE_MAX + 2];
+    memset(longc, 'x', sizeof longc - 1);
+    longc[sizeof longc - 1] = '\0';
+    ck_assert_int_eq(list_stream_advance(intime, T("2024-12-21T17:00:00+07:00"), longc, as_of, cal), -1);
+    ck_assert(intime->done);
+    longc[LIST_CODE_MAX] = '\0';
+    ck_assert_int_eq(list_stream_advance(supp, T("2024-12-21T17:00:00+07:00"), longc, as_of, cal), 0);
+    ck_assert_str_eq(list_stream_bound(supp).code, longc);
+
+    /* batches: done when short, else twice as large; the reopened stream
+     * is read once */
+    ck_assert_uint_eq(list_streams_init(v, LIST_PENDING, as_of, 1, cal, 4), 5);
+    list_stream_batch_end(&v[1], 4);
+    ck_assert(!v[1].done && v[1].batch == 8);
+    list_stream_batch_end(&v[1], 8);
+    ck_assert(!v[1].done && v[1].batch == 16);
+    list_stream_batch_end(&v[1], 15);
+    ck_assert(v[1].done);
+    list_stream_batch_end(&v[2], 0);
+    ck_assert(v[2].done);
+    list_stream_batch_end(&v[0], 1000);
+    ck_assert(v[0].done);
+    calendar_free(cal);
+}
+END_TEST
+
+/* A heap of cap items with the given keys (codes must outlive it). */
+static void heap_of(list_heap *h, size_t cap, const list_key *keys, size_t n)
+{
+    ck_assert_int_eq(list_heap_init(h, cap), 0);
+    dossier_t d;
+    memset(&d, 0, sizeof d);
+    cls_result_t cr = CR(CLS_OVERDUE, false, false, false, 0, -1);
+    for (size_t i = 0; i < n; i++) {
+        d.code = keys[i].code;
+        list_item *it = list_item_new(&d, NULL, NULL, false, &cr, keys[i]);
+        ck_assert_ptr_nonnull(it);
+        list_heap_push(h, it);
+    }
+}
+
+START_TEST(test_stream_stop)
+{
+    calendar_t *cal = calendar_new_default();
+    ck_assert_ptr_nonnull(cal);
+    list_stream v[LIST_STREAMS_MAX];
+    ts_t as_of = T("2024-11-20T10:00:00+07:00");
+    ts_t fri = T("2024-11-15T17:00:00+07:00"); /* 3 working days before as_of */
+    size_t n = list_streams_init(v, LIST_OVERDUE, as_of, 1, cal, 4);
+    list_heap h;
+    const list_key keys[] = { { 5, fri - 86400000000, "Z" }, { 3, fri, "B" } };
+
+    /* nothing read yet: the unread streams come first, in order */
+    heap_of(&h, 2, keys, 2);
+    ck_assert_ptr_eq(list_stream_next(v, n, &h), &v[0]);
+    v[0].done = true;
+    ck_assert_ptr_eq(list_stream_next(v, n, &h), &v[1]);
+
+    /* the heap's least urgent is (3, fri, "B"). The due stream stopped at
+     * (fri, "A"): an unread row due at fri with code "AA" could beat "B" */
+    list_stream_advance(&v[1], fri, "A", as_of, cal);
+    v[2].done = true;
+    ck_assert_ptr_eq(list_stream_next(v, n, &h), &v[1]);
+    /* at (fri, "B") itself: every unread row comes after it: stop (the
+     * second-supplement stream, (0, T, ""), comes after too) */
+    list_stream_advance(&v[1], fri, "B", as_of, cal);
+    ck_assert_ptr_null(list_stream_next(v, n, &h));
+    /* ... and after it, a fortiori */
+    list_stream_advance(&v[1], fri, "C", as_of, cal);
+    ck_assert_ptr_null(list_stream_next(v, n, &h));
+    /* the same bound with a heap not yet full: go on */
+    list_heap_free(&h);
+    heap_of(&h, 3, keys, 2);
+    ck_assert_ptr_eq(list_stream_next(v, n, &h), &v[1]);
+    list_heap_free(&h);
+
+    /* an earlier due instant the same day is a tie on days, not on the
+     * instant: (3, fri - 1 h, "Z") comes before (3, fri, "B"): go on */
+    heap_of(&h, 2, keys, 2);
+    list_stream_advance(&v[1], fri - 3600000000, "Z", as_of, cal);
+    ck_assert_ptr_eq(list_stream_next(v, n, &h), &v[1]);
+    v[1].done = true;
+    /* the no-due stream's bound has an empty code and the day's start: at
+     * (3, Fri 00:00, "") it may still hold a (3, fri, "A"): go on */
+    v[2].done = false;
+    list_stream_advance(&v[2], fri + 3600000000, "N", as_of, cal);
+    ck_assert_ptr_eq(list_stream_next(v, n, &h), &v[2]);
+    /* received Monday: at most 2 days: stop */
+    list_stream_advance(&v[2], T("2024-11-18T08:00:00+07:00"), "N", as_of, cal);
+    ck_assert_ptr_null(list_stream_next(v, n, &h));
+    list_heap_free(&h);
+
+    /* a heap whose least urgent is overdue by 0 days: the second-supplement
+     * stream must be read (its rows are (0, >= T, ...)) */
+    const list_key zero[] = { { 4, fri, "A" }, { 0, as_of - 3600000000, "Q" } };
+    heap_of(&h, 2, zero, 2);
+    ck_assert_ptr_eq(list_stream_next(v, n, &h), &v[2]); /* (2, ...) still comes first */
+    v[2].done = true;
+    ck_assert_ptr_eq(list_stream_next(v, n, &h), &v[3]);
+    /* once it passes the least urgent's due date, stop */
+    list_stream_advance(&v[3], as_of, "R", as_of, cal);
+    ck_assert_ptr_null(list_stream_next(v, n, &h));
+    list_heap_free(&h);
+
+    /* every stream done: stop, whatever the heap */
+    for (size_t i = 0; i < n; i++)
+        v[i].done = true;
+    heap_of(&h, 5, keys, 1);
+    ck_assert_ptr_null(list_stream_next(v, n, &h));
+    list_heap_free(&h);
+    calendar_free(cal);
+}
+END_TEST
+
+/*
+ * list_read over streams held in memory, against offering every row to an
+ * unbounded heap. The streams hold what db_lists.c's SQL returns (the same
+ * ranges and order, codes compared bytewise); random open dossiers around
+ * Tết 2025 (Vietnam's calendar: a long break, compensatory days) with many
+ * ties on the due date, waiting dossiers whose clocks stopped before as_of,
+ * second supplement requests, catalog due dates (days, working days, 0 days,
+ * hours) and none, dossiers finished after as_of; every state, several
+ * limits and first batch sizes, cursors anywhere in the list.
+ */
+typedef struct {
+    dossier_t d;
+    char code[24];
+    int cat_duration;
+    const char *cat_unit;
+} sim_row;
+
+typedef struct {
+    sim_row *rows;
+    size_t n;
+    list_heap *h;
+    const list_query_t *lq;
+    const calendar_t *cal;
+    const office_hours *oh;
+    size_t served;
+} sim_ctx;
+
+static ts_t sim_key(const list_stream *s, const sim_row *r)
+{
+    return s->kind == LIST_STREAM_NO_DUE ? r->d.received_at : r->d.due_at;
+}
+
+/* Whether row r is in stream s (db_lists.c's WHERE). */
+static bool sim_in(const list_stream *s, const sim_row *r, ts_t as_of)
+{
+    const dossier_t *d = &r->d;
+    if (d->received_at > as_of)
+        return false;
+    if (s->kind == LIST_STREAM_REOPENED)
+        return d->status >= 7 && d->finished_at > as_of;
+    if (d->status != 2 && (d->status < 4 || d->status > 6))
+        return false;
+    switch (s->kind) {
+    case LIST_STREAM_NO_DUE: if (d->due_at != TS_NULL) return false; break;
+    case LIST_STREAM_DUE_BEFORE: if (d->due_at == TS_NULL) return false; break;
+    case LIST_STREAM_SECOND_SUPP: if (d->due_at == TS_NULL || d->supplement_count <= 1) return false; break;
+    case LIST_STREAM_IN_TIME: if (d->due_at == TS_NULL || d->supplement_count > 1) return false; break;
+    case LIST_STREAM_REOPENED: break;
+    }
+    ts_t k = sim_key(s, r);
+    return (s->from == TS_NULL || k >= s->from) && (s->to == TS_NULL || k <= s->to);
+}
+
+static int sim_fetch(void *ctx, list_stream *s, size_t *rows)
+{
+    sim_ctx *x = ctx;
+    *rows = 0;
+    for (;;) {
+        /* the next row of the stream after the keyset, as ORDER BY key, code */
+        const sim_row *best = NULL;
+        for (size_t i = 0; i < x->n; i++) {
+            const sim_row *r = &x->rows[i];
+            if (!sim_in(s, r, x->lq->as_of))
+                continue;
+            if (s->kind == LIST_STREAM_REOPENED) {
+                if (*rows > 0 && i <= (size_t)s->last_key)
+                    continue; /* in table order, once */
+                best = r;
+                break;
+            }
+            ts_t k = sim_key(s, r);
+            if (s->started && (k < s->last_key || (k == s->last_key && strcmp(r->code, s->last_code) <= 0)))
+                continue;
+            if (!best || k < sim_key(s, best) || (k == sim_key(s, best) && strcmp(r->code, best->code) < 0))
+                best = r;
+        }
+        if (!best || (s->batch > 0 && *rows >= (size_t)s->batch))
+            return 0;
+        (*rows)++;
+        x->served++;
+        if (s->kind == LIST_STREAM_REOPENED)
+            s->last_key = (ts_t)(best - x->rows);
+        else
+            ck_assert_int_eq(list_stream_advance(s, sim_key(s, best), best->code, x->lq->as_of, x->cal), 0);
+        ck_assert_int_eq(list_offer(x->h, x->lq, x->cal, x->oh, &best->d, NULL, NULL,
+                                    best->cat_duration, best->cat_unit), 0);
+    }
+}
+
+/* dense: few distinct days and instants, receptions late in the day (after
+ * a day-0 catalog due date), so that ties meet batch boundaries. */
+static void sim_generate(sim_row *rows, size_t n, ts_t as_of, bool dense)
+{
+    static const char *const pre[] = { "A-", "a-", "B-", "\xC4\x90-", "D-", "Z-" };
+    static const struct { int duration; const char *unit; } cat[] = {
+        { 5, "working_days" }, { 0, "working_days" }, { 3, "days" }, { 8, "hours" }, { -1, NULL },
+    };
+    day_t today = ts_day(as_of);
+    for (size_t i = 0; i < n; i++) {
+        sim_row *r = &rows[i];
+        memset(r, 0, sizeof *r);
+        snprintf(r->code, sizeof r->code, "%s%03d", pre[rn(6)], (int)i);
+        dossier_t *d = &r->d;
+        d->code = r->code;
+        static const int st[] = { 2, 4, 4, 5, 6, 9, 10, 7, 2, 4 };
+        d->status = st[rn(10)];
+        day_t rd = dense ? today - 12 + (day_t)rn(13) : today - 50 + (day_t)rn(52);
+        d->received_at = dense && rn(2) ? at_day(rd, 17 + (int)rn(7), 0)
+                                        : at_day(rd, (int)rn(24), (int)rn(60));
+        d->due_at = d->finished_at = d->supplement_requested_at = d->updated_at = TS_NULL;
+        if (rn(10) < 7) {
+            /* a few due days, mostly at 17:00: ties are the rule */
+            day_t dd = rd + (day_t)rn(dense ? 4 : 25);
+            d->due_at = rn(4) ? at_day(dd, 17, 0) : at_day(dd, dense ? 8 : (int)rn(24), 0);
+            if (d->due_at < d->received_at)
+                d->due_at = d->received_at;
+        }
+        int c = (int)rn(5);
+        r->cat_duration = cat[c].duration;
+        r->cat_unit = cat[c].unit;
+        d->supplement_count = rn(10) < 7 ? 0 : rn(2) ? 1 : 2 + (int)rn(2);
+        if (d->status == 5 || d->status == 6) {
+            int w = (int)rn(4);
+            if (w == 0)
+                d->supplement_requested_at = d->received_at + rn(30) * 86400 * INT64_C(1000000);
+            else if (w == 1)
+                d->updated_at = d->received_at + rn(30) * 86400 * INT64_C(1000000);
+        }
+        if (d->status >= 7)
+            d->finished_at = d->received_at + (1 + rn(60)) * 86400 * INT64_C(1000000);
+    }
+}
+
+static int item_qsort(const void *a, const void *b)
+{
+    const list_item *x = *(const list_item *const *)a, *y = *(const list_item *const *)b;
+    return list_key_cmp(&x->key, &y->key);
+}
+
+START_TEST(test_read_equals_full_scan)
+{
+    rng_state = 0x5eed0fa11u;
+    calendar_t *cal = calendar_new_vn();
+    ck_assert_ptr_nonnull(cal);
+    const office_hours oh = OFFICE_HOURS_DEFAULT;
+    enum { MAXN = 160 };
+    static sim_row rows[MAXN];
+    static const list_state states[] = { LIST_OVERDUE, LIST_DUE_SOON, LIST_PENDING };
+    const ts_t as_ofs[] = {
+        T("2025-01-24T10:00:00+07:00"),  /* the Friday before Tết */
+        T("2025-02-03T08:00:00+07:00"),  /* the Monday after */
+        T("2025-02-08T12:00:00+07:00"),  /* a Saturday */
+        T("2025-03-10T00:00:00+07:00"),
+    };
+    size_t total_served = 0, total_rows = 0;
+    for (int round = 0; round < 600; round++) {
+        ts_t as_of = as_ofs[round % 4];
+        size_t n = 20 + (size_t)rn(MAXN - 20);
+        sim_generate(rows, n, as_of, round % 2 == 1);
+        list_query_t lq;
+        memset(&lq, 0, sizeof lq);
+        lq.state = states[round % 3];
+        lq.as_of = as_of;
+        lq.within = (int)rn(4);
+        static const int limits[] = { 1, 2, 3, 5, 17, 100 };
+        lq.limit = limits[rn(round % 2 ? 4 : 6)];
+
+        /* everything, through an unbounded heap */
+        list_heap all;
+        ck_assert_int_eq(list_heap_init(&all, n + 1), 0);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_int_eq(list_offer(&all, &lq, cal, &oh, &rows[i].d, NULL, NULL,
+                                        rows[i].cat_duration, rows[i].cat_unit), 0);
+        qsort(all.v, all.n, sizeof *all.v, item_qsort);
+        /* a cursor anywhere in the list (its last item: an empty next page) */
+        size_t start = 0;
+        if (all.n > 0 && rn(3) == 0) {
+            start = 1 + (size_t)rn((int64_t)all.n);
+            const list_key *k = &all.v[start - 1]->key;
+            lq.has_cursor = true;
+            lq.cursor.wd = k->wd;
+            lq.cursor.due = k->due;
+            snprintf(lq.cursor.code, sizeof lq.cursor.code, "%s", k->code);
+        }
+
+        list_heap h;
+        ck_assert_int_eq(list_heap_init(&h, (size_t)lq.limit + 1), 0);
+        list_stream v[LIST_STREAMS_MAX];
+        long first = rn(2) ? (long)h.cap * 2 : 1 + rn(3);
+        size_t ns = list_streams_init(v, lq.state, as_of, lq.within, cal, first);
+        sim_ctx x = { rows, n, &h, &lq, cal, &oh, 0 };
+        ck_assert_int_eq(list_read(v, ns, &h, sim_fetch, &x), 0);
+        list_heap_sort(&h);
+
+        size_t want = all.n - start < h.cap ? all.n - start : h.cap;
+        ck_assert_msg(h.n == want, "round %d (%s, limit %d, first batch %ld): %zu items, want %zu",
+                      round, list_state_name(lq.state), lq.limit, first, h.n, want);
+        for (size_t i = 0; i < want; i++) {
+            const list_item *g = h.v[i], *w = all.v[start + i];
+            ck_assert_msg(!strcmp(g->d.code, w->d.code) && g->key.wd == w->key.wd &&
+                          g->key.due == w->key.due && g->due_computed == w->due_computed,
+                          "round %d (%s, limit %d) item %zu: %s, want %s", round,
+                          list_state_name(lq.state), lq.limit, i, g->d.code, w->d.code);
+        }
+        total_served += x.served;
+        total_rows += n;
+        list_heap_free(&h);
+        list_heap_free(&all);
+    }
+    /* the point of it all: most rows are never read */
+    ck_assert_msg(total_served < total_rows, "read %zu rows of %zu", total_served, total_rows);
+    calendar_free(cal);
+}
+END_TEST
+
+/* Many overdue dossiers, three a working day, one in seven waiting (in time,
+ * its clock stopped at reception): a page of 10 reads one batch of 22, not
+ * the table; the same with every due date equal (ties all the way down to the
+ * code, which the streams are ordered by too). */
+START_TEST(test_read_stops_early)
+{
+    calendar_t *cal = calendar_new_default();
+    ck_assert_ptr_nonnull(cal);
+    const office_hours oh = OFFICE_HOURS_DEFAULT;
+    enum { N = 2000 };
+    static sim_row rows[N];
+    ts_t as_of = T("2024-11-20T10:00:00+07:00");
+    day_t today = ts_day(as_of);
+    for (int same = 0; same < 2; same++) {
+        for (size_t i = 0; i < N; i++) {
+            sim_row *r = &rows[i];
+            memset(r, 0, sizeof *r);
+            snprintf(r->code, sizeof r->code, "C-%05d", (int)((i * 7919) % N));
+            r->d.code = r->code;
+            r->d.status = i % 7 == 0 ? 5 : 4;
+            r->d.due_at = at_day(today - 1 - (same ? 100 : (day_t)(i / 3)), 17, 0);
+            r->d.received_at = r->d.due_at - 86400 * INT64_C(1000000);
+            r->d.finished_at = r->d.supplement_requested_at = r->d.updated_at = TS_NULL;
+            r->cat_duration = -1;
+        }
+        list_query_t lq;
+        memset(&lq, 0, sizeof lq);
+        lq.state = LIST_OVERDUE;
+        lq.as_of = as_of;
+        lq.limit = 10;
+        list_heap h;
+        ck_assert_int_eq(list_heap_init(&h, 11), 0);
+        list_stream v[LIST_STREAMS_MAX];
+        size_t ns = list_streams_init(v, lq.state, as_of, 1, cal, 22);
+        sim_ctx x = { rows, N, &h, &lq, cal, &oh, 0 };
+        ck_assert_int_eq(list_read(v, ns, &h, sim_fetch, &x), 0);
+        list_heap_sort(&h);
+        ck_assert_uint_eq(h.n, 11);
+        ck_assert_msg(x.served == 22, "read %zu rows", x.served);
+        if (same) {
+            /* by code, the waiting ones (i % 7 == 0) left out */
+            for (size_t i = 0; i < 11; i++)
+                ck_assert_int_eq(h.v[i]->d.status, 4);
+            ck_assert_str_eq(h.v[0]->d.code, "C-00001");
+            for (size_t i = 1; i < 11; i++)
+                ck_assert_int_lt(strcmp(h.v[i - 1]->d.code, h.v[i]->d.code), 0);
+        } else {
+            /* the oldest due dates first, waiting ones (clock stopped at
+             * reception, in time) left out */
+            ck_assert_int_eq(h.v[0]->d.status, 4);
+            ck_assert(h.v[0]->d.due_at == at_day(today - 1 - (N - 1) / 3, 17, 0));
+        }
+        list_heap_free(&h);
+    }
+    calendar_free(cal);
+}
+END_TEST
+
 /* ---- CSV --------------------------------------------------------------------------------------- */
 
 START_TEST(test_csv_quoting)
@@ -802,6 +1305,15 @@ Suite *make_lists_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_heap_equals_sort);
     tcase_add_test(tc, test_item_copies);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("streams");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_streams_init);
+    tcase_add_test(tc, test_stream_bounds);
+    tcase_add_test(tc, test_stream_stop);
+    tcase_add_test(tc, test_read_equals_full_scan);
+    tcase_add_test(tc, test_read_stops_early);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("csv");

@@ -973,6 +973,126 @@ START_TEST(test_pagination_with_arrivals)
 }
 END_TEST
 
+/* ---- tests: where the reading stops ------------------------------------------------------------------ */
+
+/*
+ * The overdue, due_soon and pending lists read open dossiers in the order of
+ * their due dates, in batches, and stop once no unread one can enter the page
+ * (lists.h). This data set puts every case of that argument at a page or
+ * batch boundary, and every page of every small limit is compared with the
+ * model: a tie of 21 dossiers on one due instant (stored, computed from the
+ * catalog, finished after as_of, a second supplement request; codes that
+ * differ in case and in non-ASCII bytes), waiting dossiers due early whose
+ * clocks stopped early (read first, ranked late or not overdue at all),
+ * second supplement requests not yet due and without a deadline, dossiers
+ * without a deadline, and a run of overdue ones a day apart.
+ */
+START_TEST(test_stopping)
+{
+    load_catalog(); /* PROCS[0]: 5 working days; PROCS[1]: 10 days; PROCS[3]: none */
+    int64_t n8 = D(2024, 11, 8), o1 = D(2024, 10, 1);
+    int64_t due8 = at(n8, 17, 0, 0), fin = at(D(2024, 11, 25), 9, 0, 0);
+    int64_t rec = at(D(2024, 11, 1), 8, 0, 0);
+    static const char *const tie[] = { "T-b", "T-d", "T-f", "T-h", "T-j", "T-l", "t-a",
+                                       "\xC4\x90-1", "D-1", "T-n", "T-p", "T-~" };
+    enum { NMAX = 96 };
+    hand_t h[NMAX];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof tie / sizeof tie[0]; i++)
+        h[n++] = (hand_t){ tie[i], 4, rec, due8, NONE, NONE, 0, 3 };
+    /* the same instant: finished after as_of; from the catalog (received the
+     * 1st, at 08:00 and at 19:00: 5 working days later, 17:00); asked twice */
+    h[n++] = (hand_t){ "T-c", 9, rec, due8, fin, NONE, 0, 3 };
+    h[n++] = (hand_t){ "T-k", 10, rec, due8, fin, NONE, 0, 3 };
+    h[n++] = (hand_t){ "T-e", 4, rec, NONE, NONE, NONE, 0, 0 };
+    h[n++] = (hand_t){ "T-m", 2, at(D(2024, 11, 1), 19, 0, 0), NONE, NONE, NONE, 0, 0 };
+    h[n++] = (hand_t){ "T-o", 4, rec, due8, NONE, NONE, 2, 3 };
+    /* waiting, due the 8th: stopped the 12th (2 days), the 5th (in time) */
+    h[n++] = (hand_t){ "T-g", 5, rec, due8, NONE, at(D(2024, 11, 12), 9, 0, 0), 1, 3 };
+    h[n++] = (hand_t){ "T-i", 6, rec, due8, NONE, at(D(2024, 11, 5), 9, 0, 0), 0, 3 };
+    h[n++] = (hand_t){ "T-q", 5, rec, due8, NONE, at(D(2024, 11, 21), 9, 0, 0), 0, 3 }; /* later */
+    /* due long ago: overdue 36 days, waiting 1 day, waiting in time */
+    h[n++] = (hand_t){ "O-1", 2, at(o1, 8, 0, 0), at(o1, 17, 0, 0), NONE, NONE, 0, 3 };
+    h[n++] = (hand_t){ "W-1", 5, at(o1, 8, 0, 0), at(o1, 17, 0, 0), NONE, at(D(2024, 10, 2), 10, 0, 0), 0, 3 };
+    h[n++] = (hand_t){ "W-2", 6, at(o1, 8, 0, 0), at(o1, 17, 0, 0), NONE, at(o1, 9, 0, 0), 0, 3 };
+    /* due yesterday, at two instants; today before and after as_of */
+    h[n++] = (hand_t){ "O-2", 4, rec, at(D(2024, 11, 19), 17, 0, 0), NONE, NONE, 0, 3 };
+    h[n++] = (hand_t){ "O-3", 4, rec, at(D(2024, 11, 19), 9, 0, 0), NONE, NONE, 0, 3 };
+    h[n++] = (hand_t){ "I-0", 4, rec, at(D(2024, 11, 20), 8, 0, 0), NONE, NONE, 0, 3 };
+    h[n++] = (hand_t){ "I-1", 4, rec, at(D(2024, 11, 20), 17, 0, 0), NONE, NONE, 0, 3 };
+    /* second supplement requests: not yet due, due today, no deadline, waiting */
+    h[n++] = (hand_t){ "S-1", 4, rec, at(D(2024, 12, 2), 17, 0, 0), NONE, NONE, 2, 3 };
+    h[n++] = (hand_t){ "S-2", 2, rec, at(D(2024, 11, 20), 17, 0, 0), NONE, NONE, 3, 3 };
+    h[n++] = (hand_t){ "S-3", 4, rec, NONE, NONE, NONE, 2, 3 };
+    h[n++] = (hand_t){ "S-4", 5, rec, at(D(2024, 11, 25), 17, 0, 0), NONE, at(D(2024, 11, 15), 9, 0, 0), 2, 3 };
+    /* in time: ties, the catalog (due the 25th; the 22nd), finished after as_of */
+    h[n++] = (hand_t){ "I-3", 4, rec, at(D(2024, 11, 21), 17, 0, 0), NONE, NONE, 0, 3 };
+    h[n++] = (hand_t){ "I-2", 4, rec, at(D(2024, 11, 21), 17, 0, 0), NONE, NONE, 0, 3 };
+    h[n++] = (hand_t){ "I-4", 4, rec, at(D(2024, 11, 22), 17, 0, 0), NONE, NONE, 0, 3 };
+    h[n++] = (hand_t){ "I-5", 2, rec, at(D(2024, 11, 29), 17, 0, 0), NONE, NONE, 1, 3 };
+    h[n++] = (hand_t){ "I-6", 4, at(D(2024, 11, 18), 8, 0, 0), NONE, NONE, NONE, 0, 0 };
+    h[n++] = (hand_t){ "I-7", 4, at(D(2024, 11, 12), 8, 0, 0), NONE, NONE, NONE, 0, 1 };
+    h[n++] = (hand_t){ "R-1", 10, rec, at(D(2024, 11, 21), 17, 0, 0), fin, NONE, 0, 3 };
+    /* no deadline */
+    h[n++] = (hand_t){ "N-1", 4, rec, NONE, NONE, NONE, 0, 3 };
+    h[n++] = (hand_t){ "N-2", 4, rec, NONE, NONE, NONE, 1, 3 };
+    /* a run of overdue ones, two a day, across many batches */
+    static char run[40][16];
+    for (int i = 0; i < 40 && n < NMAX; i++) {
+        snprintf(run[i], sizeof run[i], "B-%02d", i);
+        int64_t day = D(2024, 10, 14) + i / 2;
+        h[n++] = (hand_t){ run[i], i % 5 ? 4 : 2, at(D(2024, 10, 1), 8, 0, 0),
+                           at(day, i % 3 ? 17 : 11, 0, 0), NONE, NONE, 0, 3 };
+    }
+    ck_assert_uint_le(n, NMAX);
+    ingest_hand(h, n);
+
+    /* the model's view of the same data */
+    gen_t *gs = calloc(n, sizeof *gs);
+    ck_assert_ptr_nonnull(gs);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(gs[i].code, sizeof gs[i].code, "%s", h[i].code);
+        gs[i].status = h[i].status;
+        gs[i].received = h[i].received;
+        gs[i].due = h[i].due;
+        gs[i].finished = h[i].finished;
+        gs[i].sreq = h[i].sreq;
+        gs[i].updated = NONE;
+        gs[i].supp = h[i].supp;
+        gs[i].proc = h[i].proc;
+        gs[i].channel = 1;
+    }
+    static const char *const states[] = { "overdue", "pending", "due_soon", "waiting" };
+    const int64_t as_ofs[] = {
+        at(D(2024, 11, 20), 10, 0, 0),   /* Wednesday */
+        at(D(2024, 11, 23), 12, 0, 0),   /* Saturday */
+        at(D(2024, 11, 12), 12, 0, 0),   /* before some receptions */
+    };
+    static const int limits[] = { 1, 2, 3, 4, 5, 7, 12, 100 };
+    for (size_t s = 0; s < 4; s++)
+        for (size_t a = 0; a < 3; a++)
+            for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+                if (s == 3 && l % 2)
+                    continue; /* waiting: no stream; a few limits suffice */
+                lquery_t q = { states[s], as_ofs[a], -1, NONE, NONE, NULL, NULL, NULL, NULL, 0 };
+                if (s == 2)
+                    q.within = (int)l % 4;
+                check_query(gs, n, &q, limits[l]);
+            }
+    /* the whole list by hand, pages of 3: the tie (8 days, due the 8th at
+     * 17:00) by code byte by byte ("D" < "T" < "t" < "\xC4"); T-q's wait
+     * began after as_of; the run's pairs at 11:00 (i % 3 == 0) before 17:00 */
+    tl_assert_str(codes_of("/v1/dossiers?state=overdue&as_of=2024-11-20T10:00:00%%2B07:00"
+                           "&limit=3&agency=000.00.01.H62"),
+                  "O-1 B-00 B-01 B-03 B-02 B-04 B-05 B-06 B-07 B-09 B-08 B-10 B-11 B-12 B-13 "
+                  "B-15 B-14 B-16 B-17 B-18 B-19 B-21 B-20 B-22 B-23 B-24 B-25 B-27 B-26 B-28 "
+                  "B-29 B-30 B-31 B-33 B-32 B-34 B-35 B-36 B-37 B-39 B-38 "
+                  "D-1 T-b T-c T-d T-e T-f T-h T-j T-k T-l T-m T-n T-o T-p T-q T-~ t-a \xC4\x90-1 "
+                  "T-g W-1 O-3 O-2 S-2 S-4 S-1 S-3", "overdue, by hand");
+    free(gs);
+}
+END_TEST
+
 /* ---- tests: limits, bad parameters, CSV ----------------------------------------------------------------- */
 
 static bool names_word(const char *msg, const char *word)
@@ -1298,6 +1418,7 @@ Suite *make_lists_db_suite(void)
     tcase_add_test(tc, test_hand_example);
     tcase_add_test(tc, test_states_against_model);
     tcase_add_test(tc, test_pagination_with_arrivals);
+    tcase_add_test(tc, test_stopping);
     tcase_add_test(tc, test_limits);
     tcase_add_test(tc, test_bad_parameters);
     tcase_add_test(tc, test_csv);
