@@ -75,17 +75,26 @@ static char *arena_copy(arena_t *a, const char *s)
     return arena_strndup(a, s, strlen(s));
 }
 
+/* codes as a text[] literal in *arr (caller frees arr->p). */
+static int code_array(db_conn *c, const char *const *codes, size_t n, strbuf *arr)
+{
+    *arr = (strbuf){ 0 };
+    db_pg_array(arr, codes, n);
+    if (!arr->oom)
+        return DB_OK;
+    free(arr->p);
+    arr->p = NULL;
+    return oom(c);
+}
+
 int db_rollup_catalog(db_conn *c, const char *const *codes, size_t n, arena_t *a,
                       ru_catalog **out, size_t *nout)
 {
     *out = NULL;
     *nout = 0;
-    strbuf arr = { 0 };
-    db_pg_array(&arr, codes, n);
-    if (arr.oom) {
-        free(arr.p);
-        return oom(c);
-    }
+    strbuf arr;
+    if (code_array(c, codes, n, &arr) != DB_OK)
+        return DB_ERROR;
     const char *params[1] = { arr.p };
     PGresult *res = PQexecParams(db_pgconn(c),
         "SELECT code, field_code, service_level, duration, duration_unit, has_fee"
@@ -339,12 +348,9 @@ int db_rollup_pass_procedures(db_conn *c, rollup_acc *acc, const calendar_t *cal
 {
     if (n == 0)
         return DB_OK;
-    strbuf arr = { 0 };
-    db_pg_array(&arr, codes, n);
-    if (arr.oom) {
-        free(arr.p);
-        return oom(c);
-    }
+    strbuf arr;
+    if (code_array(c, codes, n, &arr) != DB_OK)
+        return DB_ERROR;
     const char *params[1] = { arr.p };
     pass_ctx p = { .acc = acc, .cal = cal, .sign = sign };
     int rc = pass(c, &p, "d.procedure_code = ANY($1::text[])", 1, params, oh);
