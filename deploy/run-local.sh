@@ -21,6 +21,12 @@ if [ "${count:-0}" = 0 ]; then
     echo "motcua: loading the demo data set (first start)" >&2
     "$bin" demo-data --count "${MOTCUA_DEMO_COUNT:-20000}" --seed 1 | "$bin" import --format ndjson - >/dev/null
 fi
+# A database from before the roll-up tables (docs/ROLLUPS.md) is answered from
+# the dossier rows until they are rebuilt; for the local demo, rebuild now.
+if [ "$(psql "$MOTCUA_DB" -tAc "SELECT built FROM rollup_state" 2>/dev/null)" = f ]; then
+    echo "motcua: building the roll-up tables of this database (once)" >&2
+    "$bin" rollup --rebuild
+fi
 
 # An admin key for the local demo, created once and kept under var/ (only a
 # hash is in the database; this file is the one copy of the key).
