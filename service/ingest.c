@@ -437,6 +437,11 @@ done:
  * version put in, both with the catalog and calendar in force (the caller
  * holds the shared reference lock, so they stay in force until commit).
  */
+static int cmp_str_ptr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static int rollup_deltas(writer_t *in, const chunk_plan *p, const calendar_t *cal)
 {
     const char **codes = malloc((2 * p->nwrite + 1) * sizeof *codes);
@@ -455,6 +460,14 @@ static int rollup_deltas(writer_t *in, const chunk_plan *p, const calendar_t *ca
         if (old[i])
             codes[n++] = old[i]->procedure_code;
     }
+    /* A chunk names a few hundred procedures tens of thousands of times:
+     * ask for each once. */
+    qsort(codes, n, sizeof *codes, cmp_str_ptr);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || strcmp(codes[u - 1], codes[i]) != 0)
+            codes[u++] = codes[i];
+    n = u;
     if ((rc = db_rollup_catalog(in->db, codes, n, &in->arena, &cat, &ncat)) != DB_OK)
         goto done;
     const office_hours *oh = refdata_office_hours(in->in->ref);
