@@ -7,7 +7,7 @@
 # peak RSS.
 . "$(dirname "$0")/lib.sh"
 n=${1:-${N:-100000}}
-per=100000
+per=${PER:-100000}
 
 dataset "$n" > "$work/all.ndjson"
 split -l "$per" -d -a 4 "$work/all.ndjson" "$work/part."
