@@ -2,10 +2,10 @@
 # http.sh [N] - wrk with 64 connections on the repeated dashboard query
 # GET /v1/metrics?period=2025-Q3&group_by=agency (and the province-wide
 # month series) over N dossiers of the province data set: requests/s,
-# latency percentiles, errors. DURATION (default 20 s) per query.
+# latency percentiles, errors. DURATION (default 10 s) per query.
 . "$(dirname "$0")/lib.sh"
 n=${1:-${N:-100000}}
-dur=${DURATION:-20}
+dur=${DURATION:-10}
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 start_service
 ensure_data "$n"
