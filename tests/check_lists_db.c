@@ -69,20 +69,6 @@ static int64_t add_working(int64_t d, int n)
 
 
 /* RFC 3339 in +07:00, microseconds only when not zero (as the service writes). */
-static void fmt_ts(int64_t t, char *buf, size_t cap)
-{
-    int64_t d = lday(t), us = t + VN_OFF - d * US_DAY;
-    int64_t s = us / US_SEC, frac = us % US_SEC;
-    char day[16];
-    fmt_day(d, day, sizeof day);
-    if (frac)
-        snprintf(buf, cap, "%sT%02d:%02d:%02d.%06lld+07:00", day, (int)(s / 3600),
-                 (int)(s / 60 % 60), (int)(s % 60), (long long)frac);
-    else
-        snprintf(buf, cap, "%sT%02d:%02d:%02d+07:00", day, (int)(s / 3600), (int)(s / 60 % 60),
-                 (int)(s % 60));
-}
-
 static int64_t now_us(void)
 {
     struct timeval tv;

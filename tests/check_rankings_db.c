@@ -38,16 +38,6 @@
 
 
 /* RFC 3339 in +07:00 with microseconds. */
-static void fmt_ts(int64_t t, char *buf, size_t cap)
-{
-    int64_t d = lday(t), us = t + VN_OFF - d * US_DAY;
-    int64_t s = us / US_SEC, frac = us % US_SEC;
-    char day[16];
-    fmt_day(d, day, sizeof day);
-    snprintf(buf, cap, "%sT%02d:%02d:%02d.%06d+07:00", day, (int)(s / 3600), (int)(s / 60 % 60),
-             (int)(s % 60), (int)frac);
-}
-
 static int64_t now_us(void) { return (int64_t)time(NULL) * US_SEC; }
 
 /* ---- small helpers ------------------------------------------------------------------ */

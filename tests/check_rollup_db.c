@@ -53,15 +53,6 @@ typedef struct {
 static doss_t doss[NDOSS];
 static int64_t base_day;   /* 2024-01-01 */
 
-static void fmt_ts(int64_t t, char *buf, size_t cap)
-{
-    int64_t l = t + VN_OFF, d = floor_div(l, US_DAY), s = (l - d * US_DAY) / US_SEC;
-    int y, m, dd;
-    civil_from_days(d, &y, &m, &dd);
-    snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+07:00", y, m, dd, (int)(s / 3600),
-             (int)(s / 60 % 60), (int)(s % 60), (long long)((l - d * US_DAY) % US_SEC));
-}
-
 static void put_ts(tl_buf *b, const char *key, int64_t t)
 {
     char buf[48];

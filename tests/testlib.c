@@ -607,6 +607,20 @@ void fmt_day(int64_t d, char *buf, size_t cap)
     snprintf(buf, cap, "%04d-%02d-%02d", y, m, dd);
 }
 
+void fmt_ts(int64_t t, char *buf, size_t cap)
+{
+    int64_t d = lday(t), us = t + VN_OFF - d * US_DAY;
+    int64_t s = us / US_SEC, frac = us % US_SEC;
+    char day[16];
+    fmt_day(d, day, sizeof day);
+    if (frac)
+        snprintf(buf, cap, "%sT%02d:%02d:%02d.%06lld+07:00", day, (int)(s / 3600),
+                 (int)(s / 60 % 60), (int)(s % 60), (long long)frac);
+    else
+        snprintf(buf, cap, "%sT%02d:%02d:%02d+07:00", day, (int)(s / 3600), (int)(s / 60 % 60),
+                 (int)(s % 60));
+}
+
 size_t csv_read_row(const char **p, const char *end, char **out)
 {
     const char *s = *p;
