@@ -81,24 +81,6 @@ static inline void db_pg_array(strbuf *b, const char *const *v, size_t n)
     sb_putc(b, '}');
 }
 
-/* A text field of COPY's text format: \N for NULL, backslash escapes. */
-static inline void db_copy_text(strbuf *b, const char *s)
-{
-    if (!s) {
-        sb_put(b, "\\N", 2);
-        return;
-    }
-    for (; *s; s++) {
-        switch (*s) {
-        case '\\': sb_put(b, "\\\\", 2); break;
-        case '\t': sb_put(b, "\\t", 2); break;
-        case '\n': sb_put(b, "\\n", 2); break;
-        case '\r': sb_put(b, "\\r", 2); break;
-        default: sb_putc(b, *s);
-        }
-    }
-}
-
 /* ---- COPY binary format ---------------------------------------------------
  * PostgreSQL reads binary COPY fields without parsing text (timestamps,
  * numbers): on a bulk load its time is most of the cost, so the writers use

@@ -438,17 +438,6 @@ static void gen_one(gen_t *g, size_t i)
     g->apology = rn(5) == 0;
 }
 
-static void put_ts(tl_buf *b, const char *key, int64_t t)
-{
-    char buf[48];
-    if (t == NONE) {
-        tl_buf_printf(b, ",\"%s\":null", key);
-        return;
-    }
-    fmt_ts(t, buf, sizeof buf);
-    tl_buf_printf(b, ",\"%s\":\"%s\"", key, buf);
-}
-
 static void gen_ndjson(const gen_t *g, tl_buf *b)
 {
     tl_buf_printf(b, "{\"code\":\"%s\",\"agency_code\":\"%s\",\"agency_name\":", g->code,
@@ -468,12 +457,12 @@ static void gen_ndjson(const gen_t *g, tl_buf *b)
         tl_buf_printf(b, ",\"service_level\":%d", g->level);
     if (g->fee >= 0)
         tl_buf_printf(b, ",\"fee\":%lld", (long long)g->fee);
-    put_ts(b, "received_at", g->received);
-    put_ts(b, "due_at", g->due);
-    put_ts(b, "finished_at", g->finished);
-    put_ts(b, "returned_at", g->returned);
-    put_ts(b, "supplement_requested_at", g->sreq);
-    put_ts(b, "updated_at", g->updated);
+    tl_put_ts(b, "received_at", g->received);
+    tl_put_ts(b, "due_at", g->due);
+    tl_put_ts(b, "finished_at", g->finished);
+    tl_put_ts(b, "returned_at", g->returned);
+    tl_put_ts(b, "supplement_requested_at", g->sreq);
+    tl_put_ts(b, "updated_at", g->updated);
     tl_buf_puts(b, "}\n");
 }
 

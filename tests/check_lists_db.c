@@ -495,15 +495,6 @@ static void check_query(const gen_t *gs, size_t n, const lquery_t *q, int limit)
 
 /* ---- data ----------------------------------------------------------------------------------------- */
 
-static void put_ts(tl_buf *b, const char *key, int64_t t)
-{
-    if (t == NONE)
-        return;
-    char buf[64];
-    fmt_ts(t, buf, sizeof buf);
-    tl_buf_printf(b, ",\"%s\":\"%s\"", key, buf);
-}
-
 static void put_str(tl_buf *b, const char *key, const char *s)
 {
     json_t *j = json_string(s);
@@ -529,11 +520,11 @@ static void ingest(const gen_t *gs, size_t n)
             tl_buf_printf(&b, ",\"field_code\":\"%s\"", g->field);
         if (g->level)
             tl_buf_printf(&b, ",\"service_level\":%d", g->level);
-        put_ts(&b, "received_at", g->received);
-        put_ts(&b, "due_at", g->due);
-        put_ts(&b, "finished_at", g->finished);
-        put_ts(&b, "supplement_requested_at", g->sreq);
-        put_ts(&b, "updated_at", g->updated);
+        tl_put_ts(&b, "received_at", g->received);
+        tl_put_ts(&b, "due_at", g->due);
+        tl_put_ts(&b, "finished_at", g->finished);
+        tl_put_ts(&b, "supplement_requested_at", g->sreq);
+        tl_put_ts(&b, "updated_at", g->updated);
         tl_buf_printf(&b, ",\"supplement_count\":%d,\"apology\":%s}", g->supp,
                       g->apology ? "true" : "false");
     }

@@ -53,17 +53,6 @@ typedef struct {
 static doss_t doss[NDOSS];
 static int64_t base_day;   /* 2024-01-01 */
 
-static void put_ts(tl_buf *b, const char *key, int64_t t)
-{
-    char buf[48];
-    if (t == NONE) {
-        tl_buf_printf(b, ",\"%s\":null", key);
-        return;
-    }
-    fmt_ts(t, buf, sizeof buf);
-    tl_buf_printf(b, ",\"%s\":\"%s\"", key, buf);
-}
-
 /* An instant on day d at a random time, not before nb. */
 static int64_t on_day(int64_t d, int64_t nb)
 {
@@ -107,11 +96,11 @@ static void put_one(tl_buf *b, int i, const doss_t *g)
         tl_buf_printf(b, ",\"service_level\":%d", g->level);
     if (g->fee >= 0)
         tl_buf_printf(b, ",\"fee\":%lld", (long long)g->fee);
-    put_ts(b, "received_at", g->received);
-    put_ts(b, "due_at", g->due);
-    put_ts(b, "finished_at", g->finished);
-    put_ts(b, "supplement_requested_at", g->sreq);
-    put_ts(b, "updated_at", g->updated);
+    tl_put_ts(b, "received_at", g->received);
+    tl_put_ts(b, "due_at", g->due);
+    tl_put_ts(b, "finished_at", g->finished);
+    tl_put_ts(b, "supplement_requested_at", g->sreq);
+    tl_put_ts(b, "updated_at", g->updated);
     tl_buf_puts(b, "}\n");
 }
 

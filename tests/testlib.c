@@ -621,6 +621,17 @@ void fmt_ts(int64_t t, char *buf, size_t cap)
                  (int)(s % 60));
 }
 
+void tl_put_ts(tl_buf *b, const char *key, int64_t t)
+{
+    char buf[48];
+    if (t == NONE) {
+        tl_buf_printf(b, ",\"%s\":null", key);
+        return;
+    }
+    fmt_ts(t, buf, sizeof buf);
+    tl_buf_printf(b, ",\"%s\":\"%s\"", key, buf);
+}
+
 size_t csv_read_row(const char **p, const char *end, char **out)
 {
     const char *s = *p;

@@ -163,6 +163,8 @@ void fmt_day(int64_t d, char *buf, size_t cap);   /* YYYY-MM-DD */
 /* RFC 3339 in +07:00, ".ffffff" only when the microseconds are not zero
  * (the API's own form); cap >= 40. */
 void fmt_ts(int64_t t, char *buf, size_t cap);
+/* ,"key":"<fmt_ts>" into a JSON record being written, or ,"key":null. */
+void tl_put_ts(tl_buf *b, const char *key, int64_t t);
 /* Reads one RFC 4180 row at *p into malloc'd cells; the count, 0 at the end. */
 size_t csv_read_row(const char **p, const char *end, char **out);
 void csv_free_row(char **cells, size_t n);
